@@ -1,0 +1,117 @@
+//! Roles and the permissions they carry.
+
+use serde::{Deserialize, Serialize};
+
+/// A user's role. A user of role `City` belongs to a city, every other role to one zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 系统管理员: manages users, departments, dictionaries; reads the audit log.
+    Admin,
+    /// 领导: reads all of the zone; answers for assigned projects.
+    Leader,
+    /// 科室人员: writes the modules of their department.
+    Staff,
+    /// 只读: reads.
+    Viewer,
+    /// 市级: reads and ranks all zones of a city; changes nothing.
+    City,
+}
+
+/// What a request may do. Routes name the permission they need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Read the records of the zone(s) in scope.
+    Read,
+    /// Create, change and delete the zone's business records.
+    Write,
+    /// Manage users, departments, dictionaries and zone settings.
+    Administer,
+    /// Read the audit log.
+    ReadAudit,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Leader,
+        Role::Staff,
+        Role::Viewer,
+        Role::City,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Leader => "leader",
+            Role::Staff => "staff",
+            Role::Viewer => "viewer",
+            Role::City => "city",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The Chinese name shown in the interface.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::Leader => "领导",
+            Role::Staff => "科室人员",
+            Role::Viewer => "只读",
+            Role::City => "市级",
+        }
+    }
+
+    /// Whether users of this role belong to a city rather than one zone.
+    pub fn is_city_level(self) -> bool {
+        matches!(self, Role::City)
+    }
+
+    pub fn has(self, p: Permission) -> bool {
+        match p {
+            Permission::Read => true,
+            Permission::Write => matches!(self, Role::Admin | Role::Leader | Role::Staff),
+            Permission::Administer | Permission::ReadAudit => matches!(self, Role::Admin),
+        }
+    }
+}
+
+impl Permission {
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::Read => "查看",
+            Permission::Write => "录入和修改",
+            Permission::Administer => "系统管理",
+            Permission::ReadAudit => "查看审计日志",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn city_and_viewer_never_write() {
+        for r in [Role::City, Role::Viewer] {
+            assert!(r.has(Permission::Read));
+            assert!(!r.has(Permission::Write));
+            assert!(!r.has(Permission::Administer));
+        }
+        assert!(Role::Staff.has(Permission::Write));
+        assert!(!Role::Staff.has(Permission::Administer));
+        assert!(Role::Admin.has(Permission::ReadAudit));
+    }
+}

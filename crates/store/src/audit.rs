@@ -1,0 +1,211 @@
+//! The audit trail: one append path used by every write, and the search behind the admin page.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kaifaqu_domain::audit::{Action, FieldChange, diff};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::entities::audit_log;
+use crate::{Actor, Db, Page, Scope, StoreError};
+
+/// Fields whose values never enter the audit log.
+const SECRET_FIELDS: &[&str] = &["password_hash", "token_hash", "csrf_token"];
+
+/// One audit record as shown to an auditor.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub user_id: Option<i64>,
+    pub login_name: Option<String>,
+    pub zone_id: Option<i64>,
+    pub ip: Option<String>,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub action: String,
+    pub summary: String,
+    pub changes: Vec<FieldChange>,
+}
+
+impl AuditRecord {
+    pub fn action_label(&self) -> &'static str {
+        Action::parse(&self.action)
+            .map(Action::label)
+            .unwrap_or("其他")
+    }
+}
+
+/// What changed: an entity, its id, and its state before and after (`Null` when absent).
+pub struct Change<'a> {
+    pub zone_id: Option<i64>,
+    pub entity: &'a str,
+    pub entity_id: Option<String>,
+    pub action: Action,
+    pub summary: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// Appends one record on `conn` (pass the write's transaction so both commit or neither).
+pub async fn append<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let changes = diff(&change.before, &change.after, SECRET_FIELDS);
+    let row = audit_log::ActiveModel {
+        at: Set(Utc::now()),
+        user_id: Set(actor.user_id),
+        login_name: Set(Some(actor.login_name.clone())),
+        zone_id: Set(change.zone_id.or(actor.zone_id)),
+        ip: Set(actor.ip.clone()),
+        entity: Set(change.entity.to_string()),
+        entity_id: Set(change.entity_id),
+        action: Set(change.action.code().to_string()),
+        summary: Set(change.summary),
+        changes: Set(serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into())),
+        ..Default::default()
+    };
+    row.insert(conn).await?;
+    Ok(())
+}
+
+/// Filters of the audit search; all optional.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct AuditFilter {
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub entity: String,
+    #[serde(default)]
+    pub entity_id: String,
+    #[serde(default)]
+    pub action: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// Newest first. A zone admin sees the zone's records; the system sees all.
+pub async fn search(
+    db: &Db,
+    scope: &Scope,
+    f: &AuditFilter,
+) -> Result<Page<AuditRecord>, StoreError> {
+    let mut q = audit_log::Entity::find();
+    match scope {
+        Scope::Zone { zone_id, .. } => q = q.filter(audit_log::Column::ZoneId.eq(*zone_id)),
+        Scope::City { .. } => {
+            return Err(StoreError::Forbidden(
+                "市级账号不能查看开发区的审计日志".into(),
+            ));
+        }
+        Scope::System => {}
+    }
+    if !f.user.trim().is_empty() {
+        q = q.filter(audit_log::Column::LoginName.eq(f.user.trim()));
+    }
+    if !f.entity.trim().is_empty() {
+        q = q.filter(audit_log::Column::Entity.eq(f.entity.trim()));
+    }
+    if !f.entity_id.trim().is_empty() {
+        q = q.filter(audit_log::Column::EntityId.eq(f.entity_id.trim()));
+    }
+    if !f.action.trim().is_empty() {
+        q = q.filter(audit_log::Column::Action.eq(f.action.trim()));
+    }
+    let offset = kaifaqu_domain::time::shanghai();
+    if let Some(from) = f.from {
+        let t = from
+            .and_hms_opt(0, 0, 0)
+            .and_then(|d| d.and_local_timezone(offset).single());
+        if let Some(t) = t {
+            q = q.filter(audit_log::Column::At.gte(t.with_timezone(&Utc)));
+        }
+    }
+    if let Some(to) = f.to.and_then(|d| d.succ_opt()) {
+        let t = to
+            .and_hms_opt(0, 0, 0)
+            .and_then(|d| d.and_local_timezone(offset).single());
+        if let Some(t) = t {
+            q = q.filter(audit_log::Column::At.lt(t.with_timezone(&Utc)));
+        }
+    }
+    let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
+    let page = f.page.unwrap_or(1).max(1);
+    let paginator = q
+        .order_by_desc(audit_log::Column::At)
+        .order_by_desc(audit_log::Column::Id)
+        .paginate(&db.conn, per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page - 1).await?;
+    Ok(Page {
+        rows: rows.into_iter().map(to_record).collect(),
+        total,
+        page,
+        per_page,
+    })
+}
+
+fn to_record(m: audit_log::Model) -> AuditRecord {
+    AuditRecord {
+        id: m.id,
+        at: m.at,
+        user_id: m.user_id,
+        login_name: m.login_name,
+        zone_id: m.zone_id,
+        ip: m.ip,
+        entity: m.entity,
+        entity_id: m.entity_id,
+        action: m.action,
+        summary: m.summary,
+        changes: serde_json::from_str(&m.changes).unwrap_or_default(),
+    }
+}
+
+/// The history of one record (its "历史" tab), oldest first.
+pub async fn history(
+    db: &Db,
+    scope: &Scope,
+    entity: &str,
+    entity_id: &str,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let mut q = audit_log::Entity::find()
+        .filter(audit_log::Column::Entity.eq(entity))
+        .filter(audit_log::Column::EntityId.eq(entity_id));
+    match scope {
+        Scope::Zone { zone_id, .. } => q = q.filter(audit_log::Column::ZoneId.eq(*zone_id)),
+        Scope::City { .. } => return Ok(Vec::new()),
+        Scope::System => {}
+    }
+    let rows = q
+        .order_by_asc(audit_log::Column::At)
+        .order_by_asc(audit_log::Column::Id)
+        .all(&db.conn)
+        .await?;
+    Ok(rows.into_iter().map(to_record).collect())
+}
+
+/// Entity codes and their Chinese names, for the filter box.
+pub const ENTITIES: &[(&str, &str)] = &[
+    ("zone", "开发区"),
+    ("department", "科室"),
+    ("user", "用户"),
+    ("session", "会话"),
+    ("api_token", "接口令牌"),
+    ("dictionary_item", "字典项"),
+    ("attachment", "附件"),
+];
+
+pub fn entity_label(code: &str) -> &str {
+    ENTITIES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or(code)
+}

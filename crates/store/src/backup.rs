@@ -1,0 +1,50 @@
+//! Backups. SQLite: a consistent copy taken while the server runs (`VACUUM INTO`, which reads
+//! the database inside one read transaction and writes a compacted, self-contained file).
+//! PostgreSQL: the `pg_dump` command to run, since the server's own tool is the right one.
+
+use std::path::Path;
+
+use sea_orm::{ConnectionTrait, Statement, Value};
+
+use crate::StoreError;
+use crate::db::{Db, Engine, redact_url};
+
+pub enum BackupOutcome {
+    Written { bytes: u64 },
+    UsePgDump { command: String },
+}
+
+pub async fn backup(db: &Db, target: &Path) -> Result<BackupOutcome, StoreError> {
+    match db.engine {
+        Engine::Postgres => Ok(BackupOutcome::UsePgDump {
+            command: format!(
+                "pg_dump --format=custom --file={} '{}'",
+                target.display(),
+                redact_url(&db.display_url())
+            ),
+        }),
+        Engine::Sqlite => {
+            if target.exists() {
+                return Err(StoreError::Config(format!(
+                    "备份文件 {} 已存在：请换一个文件名，不会覆盖",
+                    target.display()
+                )));
+            }
+            if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Config(format!("无法创建备份目录 {}：{e}", dir.display()))
+                })?;
+            }
+            let path = target.to_string_lossy().to_string();
+            db.conn
+                .execute_raw(Statement::from_sql_and_values(
+                    db.backend(),
+                    "VACUUM INTO ?",
+                    [Value::from(path)],
+                ))
+                .await?;
+            let bytes = std::fs::metadata(target).map(|m| m.len()).unwrap_or(0);
+            Ok(BackupOutcome::Written { bytes })
+        }
+    }
+}

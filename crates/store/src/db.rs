@@ -1,0 +1,204 @@
+//! Connecting to the database chosen by URL: SQLite (embedded, WAL) or PostgreSQL.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, SqlxPostgresConnector,
+    SqlxSqliteConnector,
+};
+
+use crate::StoreError;
+
+/// Which engine a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// Strictly from the URL scheme; anything else is an error, never a guess.
+    pub fn from_url(url: &str) -> Result<Engine, StoreError> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+        match scheme {
+            "sqlite" => Ok(Engine::Sqlite),
+            "postgres" | "postgresql" => Ok(Engine::Postgres),
+            _ => Err(StoreError::Config(format!(
+                "无法识别的数据库地址“{}”：只支持 sqlite://文件路径 或 postgres://用户@主机/库名",
+                redact_url(url)
+            ))),
+        }
+    }
+}
+
+/// The URL with any password replaced by `***`, safe to log.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The SQLite file a `sqlite://` URL names (`None` for in-memory).
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(PathBuf::from(path))
+    }
+}
+
+/// A connected database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+    pub engine: Engine,
+    url: String,
+}
+
+impl Db {
+    /// Connects, creating the SQLite file (and its folder) when missing. Pragmas for SQLite:
+    /// WAL, foreign keys on, busy timeout 5 s, synchronous NORMAL.
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        let engine = Engine::from_url(url)?;
+        let conn = match engine {
+            Engine::Sqlite => {
+                if let Some(path) = sqlite_path(url)
+                    && let Some(dir) = path.parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!("无法创建数据库目录 {}：{e}", dir.display()))
+                    })?;
+                }
+                let opts = SqliteConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::Config(format!("SQLite 地址有误：{e}")))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                let in_memory = sqlite_path(url).is_none();
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(if in_memory { 1 } else { 8 })
+                    .min_connections(if in_memory { 1 } else { 0 })
+                    .idle_timeout(if in_memory {
+                        None
+                    } else {
+                        Some(Duration::from_secs(600))
+                    })
+                    .max_lifetime(if in_memory {
+                        None
+                    } else {
+                        Some(Duration::from_secs(3600))
+                    })
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| {
+                        StoreError::Unreachable(format!(
+                            "无法打开 SQLite 数据库 {}：{e}",
+                            redact_url(url)
+                        ))
+                    })?;
+                SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+            }
+            Engine::Postgres => {
+                let opts = PgConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::Config(format!("PostgreSQL 地址有误：{e}")))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| {
+                        StoreError::Unreachable(format!(
+                            "无法连接 PostgreSQL 数据库 {}：{e}",
+                            redact_url(url)
+                        ))
+                    })?;
+                SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+            }
+        };
+        Ok(Db {
+            conn,
+            engine,
+            url: url.to_string(),
+        })
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// The URL with its password hidden.
+    pub fn display_url(&self) -> String {
+        redact_url(&self.url)
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        self.conn.execute_unprepared("SELECT 1").await.is_ok()
+    }
+
+    pub async fn close(self) {
+        let _ = self.conn.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_is_strict() {
+        assert_eq!(
+            Engine::from_url("sqlite://data/k.db").unwrap(),
+            Engine::Sqlite
+        );
+        assert_eq!(
+            Engine::from_url("postgres://u@h/db").unwrap(),
+            Engine::Postgres
+        );
+        assert_eq!(
+            Engine::from_url("postgresql://u@h/db").unwrap(),
+            Engine::Postgres
+        );
+        let e = Engine::from_url("mysql://u@h/db").unwrap_err().to_string();
+        assert!(e.contains("无法识别"), "{e}");
+        assert!(Engine::from_url("data/k.db").is_err());
+    }
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+    }
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(
+            sqlite_path("sqlite://data/k.db"),
+            Some(PathBuf::from("data/k.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/k.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/k.db"))
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+}

@@ -1,0 +1,47 @@
+//! kaifaqu-store: the schema, its migrations and the repositories.
+//!
+//! Every repository function takes the caller's [`Scope`] (reads) or [`Actor`] (writes), and
+//! the zone filter is applied here, in the store, so no page or endpoint can forget it. Every
+//! write appends its audit record in the same transaction.
+
+pub mod attachments;
+pub mod audit;
+pub mod auth;
+pub mod backup;
+pub mod db;
+pub mod demo;
+pub mod departments;
+pub mod dictionaries;
+mod entities;
+pub mod error;
+pub mod migrate;
+pub mod scope;
+pub mod testing;
+pub mod users;
+pub mod zones;
+
+pub use db::{Db, Engine};
+pub use error::StoreError;
+pub use scope::{Actor, Scope};
+
+/// A page of a list: the rows and the total matching the filter.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page.max(1)).max(1)
+    }
+}
+
+/// Opens the database and brings its schema up to date.
+pub async fn open(url: &str) -> Result<Db, StoreError> {
+    let db = Db::connect(url).await?;
+    migrate::run(&db).await?;
+    Ok(db)
+}

@@ -1,0 +1,94 @@
+//! Test support: a fresh database per test on SQLite, and on PostgreSQL when
+//! `KAIFAQU_TEST_POSTGRES_URL` is set (an admin URL; each test creates its own database).
+//! With `KAIFAQU_TEST_REQUIRE_POSTGRES=1` (set by `.ci/run`), a missing URL fails the test.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::{Db, Engine};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        crate::auth::random_hex(4)
+    )
+}
+
+/// A migrated SQLite database in a new temporary file.
+pub async fn sqlite() -> Db {
+    let dir = std::env::temp_dir().join("kaifaqu-tests");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("{}.db", unique("t")));
+    crate::open(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("sqlite test database")
+}
+
+/// The URL of a new, empty PostgreSQL database, or `None` when PostgreSQL tests are off.
+pub async fn postgres_url() -> Option<String> {
+    let Ok(admin) = std::env::var("KAIFAQU_TEST_POSTGRES_URL") else {
+        if std::env::var("KAIFAQU_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+            panic!("KAIFAQU_TEST_REQUIRE_POSTGRES=1 but KAIFAQU_TEST_POSTGRES_URL is not set");
+        }
+        eprintln!("PostgreSQL test skipped: KAIFAQU_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let name = unique("kfq_t");
+    let db = Db::connect(&admin)
+        .await
+        .expect("connect to the PostgreSQL test server");
+    db.conn
+        .execute_raw(Statement::from_string(
+            db.backend(),
+            format!("CREATE DATABASE {name}"),
+        ))
+        .await
+        .expect("create test database");
+    db.close().await;
+    let (base, _) = admin.rsplit_once('/').expect("URL has a database part");
+    Some(format!("{base}/{name}"))
+}
+
+/// A migrated PostgreSQL database of its own, or `None` (see module docs).
+pub async fn postgres() -> Option<Db> {
+    let url = postgres_url().await?;
+    Some(crate::open(&url).await.expect("postgres test database"))
+}
+
+/// The test database of `engine`, or `None` for PostgreSQL when it is off.
+pub async fn database(engine: Engine) -> Option<Db> {
+    match engine {
+        Engine::Sqlite => Some(sqlite().await),
+        Engine::Postgres => postgres().await,
+    }
+}
+
+/// Runs one async test body on both engines: `db_test!(name, |db| async move { ... });`
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                let db = $crate::testing::database($crate::Engine::Sqlite)
+                    .await
+                    .unwrap();
+                ($body)(db).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                let Some(db) = $crate::testing::database($crate::Engine::Postgres).await else {
+                    return;
+                };
+                ($body)(db).await;
+            }
+        }
+    };
+}

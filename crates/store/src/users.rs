@@ -1,0 +1,428 @@
+//! Users: accounts of a zone (or, for role 市级, of a city).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use kaifaqu_domain::audit::Action;
+use kaifaqu_domain::validate::{NAME_MAX, check_phone};
+use kaifaqu_domain::{Invalid, Permission, Role, password};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::audit::{self, Change};
+use crate::entities::{department, user};
+use crate::{Actor, Db, Page, Scope, StoreError, auth};
+
+/// A user as shown in lists and forms (never the password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub login_name: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub zone_id: Option<i64>,
+    pub city_code: Option<String>,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub must_change_password: bool,
+    pub active: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub is_demo: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn role_label(&self) -> &'static str {
+        self.role.label()
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked_until.is_some_and(|t| t > Utc::now())
+    }
+}
+
+pub(crate) fn to_user(m: user::Model, depts: &HashMap<i64, String>) -> User {
+    User {
+        id: m.id,
+        department_name: m.department_id.and_then(|d| depts.get(&d).cloned()),
+        login_name: m.login_name,
+        display_name: m.display_name,
+        phone: m.phone,
+        role: Role::parse(&m.role).unwrap_or(Role::Viewer),
+        zone_id: m.zone_id,
+        city_code: m.city_code,
+        department_id: m.department_id,
+        must_change_password: m.must_change_password,
+        active: m.active,
+        locked_until: m.locked_until,
+        is_demo: m.is_demo,
+        created_at: m.created_at,
+    }
+}
+
+/// The audited view of a user row (hash masked by the audit module).
+pub(crate) fn audit_view(m: &user::Model) -> serde_json::Value {
+    json!({
+        "login_name": m.login_name,
+        "display_name": m.display_name,
+        "phone": m.phone,
+        "role": m.role,
+        "zone_id": m.zone_id,
+        "city_code": m.city_code,
+        "department_id": m.department_id,
+        "must_change_password": m.must_change_password,
+        "active": m.active,
+        "password_hash": m.password_hash,
+    })
+}
+
+/// The raw fields of the user form (create and edit).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    pub login_name: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub department_id: String,
+    /// Checkbox: present ("on"/"true") when active. Only read on edit.
+    #[serde(default)]
+    pub active: Option<String>,
+    /// Only on create.
+    #[serde(default)]
+    pub password: String,
+}
+
+/// Where a new user belongs (the system actor chooses; a zone admin always creates in their zone).
+#[derive(Debug, Clone)]
+pub enum Home {
+    Zone(i64),
+    City(String),
+}
+
+struct Valid {
+    login_name: String,
+    display_name: String,
+    phone: Option<String>,
+    role: Role,
+    department_id: Option<i64>,
+}
+
+fn validate(f: &UserForm, e: &mut Invalid) -> Valid {
+    let login_name = f.login_name.trim().to_string();
+    if login_name.is_empty() {
+        e.add("login_name", "登录名不能为空");
+    } else if login_name.len() > 64
+        || !login_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+    {
+        e.add(
+            "login_name",
+            "登录名只能用英文字母、数字和 _ . -，不超过 64 位",
+        );
+    }
+    let display_name = e.required("display_name", "姓名", &f.display_name, NAME_MAX);
+    let phone = check_phone(e, "phone", &f.phone);
+    let role = Role::parse(f.role.trim());
+    if role.is_none() {
+        e.add("role", "请选择角色");
+    }
+    let department_id = if f.department_id.trim().is_empty() {
+        None
+    } else {
+        match f.department_id.trim().parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                e.add("department_id", "请选择科室");
+                None
+            }
+        }
+    };
+    Valid {
+        login_name,
+        display_name,
+        phone,
+        role: role.unwrap_or(Role::Viewer),
+        department_id,
+    }
+}
+
+async fn department_in_zone(
+    db: &Db,
+    zone_id: i64,
+    dept: Option<i64>,
+    e: &mut Invalid,
+) -> Result<(), StoreError> {
+    if let Some(d) = dept {
+        let found = department::Entity::find_by_id(d)
+            .filter(department::Column::ZoneId.eq(zone_id))
+            .one(&db.conn)
+            .await?;
+        if found.is_none() {
+            e.add("department_id", "所选科室不属于本开发区");
+        }
+    }
+    Ok(())
+}
+
+/// Creates a user. A zone admin creates users of their own zone; only the system (command
+/// line) creates city-level users or users of another zone.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    home: Option<Home>,
+    f: &UserForm,
+) -> Result<User, StoreError> {
+    actor.require(Permission::Administer)?;
+    let home = match (actor.is_system(), home) {
+        (true, Some(h)) => h,
+        (_, _) => Home::Zone(actor.own_write_zone()?),
+    };
+    let mut e = Invalid::new();
+    let v = validate(f, &mut e);
+    match (&home, v.role) {
+        (Home::City(_), r) if r != Role::City => e.add("role", "市级账号的角色只能是“市级”"),
+        (Home::Zone(_), Role::City) => e.add("role", "开发区账号不能是“市级”角色"),
+        _ => {}
+    }
+    if let Err(m) = password::check(&f.password, &v.login_name) {
+        e.add("password", m);
+    }
+    if let Home::Zone(z) = home {
+        department_in_zone(db, z, v.department_id, &mut e).await?;
+    }
+    e.into_result()?;
+    let hash = auth::hash_password(&f.password)?;
+    let now = Utc::now();
+    let (zone_id, city_code) = match home {
+        Home::Zone(z) => (Some(z), None),
+        Home::City(c) => (None, Some(c)),
+    };
+    let txn = db.conn.begin().await?;
+    let m = user::ActiveModel {
+        login_name: Set(v.login_name.clone()),
+        display_name: Set(v.display_name),
+        phone: Set(v.phone),
+        role: Set(v.role.code().to_string()),
+        zone_id: Set(zone_id),
+        city_code: Set(city_code),
+        department_id: Set(v.department_id),
+        password_hash: Set(hash),
+        must_change_password: Set(false),
+        active: Set(true),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        is_demo: Set(actor.login_name == crate::demo::DEMO_ACTOR),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| StoreError::unique_as(err, "login_name", "该登录名已被使用"))?;
+    audit::append(
+        &txn,
+        actor,
+        Change {
+            zone_id: m.zone_id,
+            entity: "user",
+            entity_id: Some(m.id.to_string()),
+            action: Action::Create,
+            summary: format!("新增用户 {}（{}）", m.display_name, m.login_name),
+            before: serde_json::Value::Null,
+            after: audit_view(&m),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    get(db, &actor.scope(), m.id).await
+}
+
+async fn find_scoped(db: &Db, scope: &Scope, id: i64) -> Result<user::Model, StoreError> {
+    let m = user::Entity::find_by_id(id)
+        .one(&db.conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let visible = match scope {
+        Scope::System => true,
+        Scope::Zone { zone_id, .. } => m.zone_id == Some(*zone_id),
+        Scope::City { city_code } => m.city_code.as_deref() == Some(city_code.as_str()),
+    };
+    if visible {
+        Ok(m)
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+async fn dept_names(db: &Db, zone_id: Option<i64>) -> Result<HashMap<i64, String>, StoreError> {
+    let mut q = department::Entity::find();
+    if let Some(z) = zone_id {
+        q = q.filter(department::Column::ZoneId.eq(z));
+    }
+    Ok(q.all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect())
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<User, StoreError> {
+    let m = find_scoped(db, scope, id).await?;
+    let depts = dept_names(db, m.zone_id).await?;
+    Ok(to_user(m, &depts))
+}
+
+/// Filters for the user list.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserFilter {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub sort: String,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+pub async fn list(db: &Db, scope: &Scope, f: &UserFilter) -> Result<Page<User>, StoreError> {
+    let mut q = user::Entity::find();
+    let zone = match scope {
+        Scope::Zone { zone_id, .. } => {
+            q = q.filter(user::Column::ZoneId.eq(*zone_id));
+            Some(*zone_id)
+        }
+        Scope::City { city_code } => {
+            q = q.filter(user::Column::CityCode.eq(city_code.clone()));
+            None
+        }
+        Scope::System => None,
+    };
+    let text = f.q.trim();
+    if !text.is_empty() {
+        q = q.filter(
+            Condition::any()
+                .add(user::Column::LoginName.contains(text))
+                .add(user::Column::DisplayName.contains(text)),
+        );
+    }
+    if let Some(r) = Role::parse(f.role.trim()) {
+        q = q.filter(user::Column::Role.eq(r.code()));
+    }
+    q = match f.sort.as_str() {
+        "name" => q.order_by_asc(user::Column::DisplayName),
+        "-created" => q.order_by_desc(user::Column::CreatedAt),
+        _ => q.order_by_asc(user::Column::LoginName),
+    }
+    .order_by_asc(user::Column::Id);
+    let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
+    let page = f.page.unwrap_or(1).max(1);
+    let p = q.paginate(&db.conn, per_page);
+    let total = p.num_items().await?;
+    let rows = p.fetch_page(page - 1).await?;
+    let depts = dept_names(db, zone).await?;
+    Ok(Page {
+        rows: rows.into_iter().map(|m| to_user(m, &depts)).collect(),
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// Edits name, phone, role, department and the active flag. Deactivating ends the user's sessions.
+pub async fn update(db: &Db, actor: &Actor, id: i64, f: &UserForm) -> Result<User, StoreError> {
+    actor.require(Permission::Administer)?;
+    let before = find_scoped(db, &actor.scope(), id).await?;
+    if let Some(z) = before.zone_id {
+        actor.write_zone(z)?;
+    }
+    let mut e = Invalid::new();
+    let mut form = f.clone();
+    form.login_name = before.login_name.clone();
+    let v = validate(&form, &mut e);
+    if (before.role == Role::City.code()) != (v.role == Role::City) {
+        e.add("role", "开发区账号与市级账号不能互相转换");
+    }
+    let active = f
+        .active
+        .as_deref()
+        .is_some_and(|s| matches!(s, "on" | "true" | "1"));
+    if Some(id) == actor.user_id && (!active || v.role != Role::Admin) {
+        e.add("active", "不能停用自己的账号或取消自己的管理员角色");
+    }
+    if let Some(z) = before.zone_id {
+        department_in_zone(db, z, v.department_id, &mut e).await?;
+    }
+    e.into_result()?;
+    let txn = db.conn.begin().await?;
+    let mut am = before.clone().into_active_model();
+    am.display_name = Set(v.display_name);
+    am.phone = Set(v.phone);
+    am.role = Set(v.role.code().to_string());
+    am.department_id = Set(v.department_id);
+    am.active = Set(active);
+    am.updated_at = Set(Utc::now());
+    let after = am.update(&txn).await?;
+    if !after.active {
+        auth::end_sessions(&txn, id).await?;
+    }
+    audit::append(
+        &txn,
+        actor,
+        Change {
+            zone_id: after.zone_id,
+            entity: "user",
+            entity_id: Some(id.to_string()),
+            action: Action::Update,
+            summary: format!("修改用户 {}（{}）", after.display_name, after.login_name),
+            before: audit_view(&before),
+            after: audit_view(&after),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    get(db, &actor.scope(), id).await
+}
+
+/// An admin sets a new password: the user must change it at next login; their sessions end.
+pub async fn reset_password(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    new_password: &str,
+) -> Result<(), StoreError> {
+    actor.require(Permission::Administer)?;
+    let before = find_scoped(db, &actor.scope(), id).await?;
+    if let Some(z) = before.zone_id {
+        actor.write_zone(z)?;
+    }
+    password::check(new_password, &before.login_name).map_err(|m| Invalid::one("password", m))?;
+    let must_change = Some(id) != actor.user_id && !actor.is_system();
+    auth::store_password(db, actor, &before, new_password, must_change, "重设密码").await
+}
+
+/// Looks a user up by login name (for the command line).
+pub async fn find_by_login(db: &Db, login_name: &str) -> Result<Option<User>, StoreError> {
+    let m = user::Entity::find()
+        .filter(user::Column::LoginName.eq(login_name.trim()))
+        .one(&db.conn)
+        .await?;
+    match m {
+        Some(m) => {
+            let depts = dept_names(db, m.zone_id).await?;
+            Ok(Some(to_user(m, &depts)))
+        }
+        None => Ok(None),
+    }
+}
