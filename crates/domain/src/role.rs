@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A user's role. A user of role `City` belongs to a city, every other role to one zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 系统管理员: manages users, departments, dictionaries; reads the audit log.
@@ -19,7 +19,7 @@ pub enum Role {
 }
 
 /// What a request may do. Routes name the permission they need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Read the records of the zone(s) in scope.

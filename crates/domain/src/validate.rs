@@ -8,7 +8,7 @@ pub const NAME_MAX: usize = 200;
 pub const TEXT_MAX: usize = 10_000;
 
 /// One problem with one field of a submitted record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The form/JSON field name, e.g. `login_name`.
     pub field: String,
@@ -17,7 +17,7 @@ pub struct FieldError {
 }
 
 /// A rejected input: one or more field errors. Nothing was changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Invalid {
     pub errors: Vec<FieldError>,
 }

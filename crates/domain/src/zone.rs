@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::validate::{Invalid, NAME_MAX};
 
 /// 开发区级别.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneLevel {
     National,
@@ -37,7 +37,9 @@ impl ZoneLevel {
 }
 
 /// 化工园区安全风险等级. A is the HIGHEST risk, D the LOWEST.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub enum RiskGrade {
     A,
     B,

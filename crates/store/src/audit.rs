@@ -16,7 +16,7 @@ use crate::{Actor, Db, Page, Scope, StoreError};
 const SECRET_FIELDS: &[&str] = &["password_hash", "token_hash", "csrf_token"];
 
 /// One audit record as shown to an auditor.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -85,10 +85,25 @@ pub struct AuditFilter {
     pub entity_id: String,
     #[serde(default)]
     pub action: String,
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub to: Option<NaiveDate>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
+}
+
+/// An empty form field is "no value", not a parse error.
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    let s: Option<String> = serde::Deserialize::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                serde::de::Error::custom(format!("日期“{v}”格式有误，应为 2025-05-28 这样的格式"))
+            }),
+    }
 }
 
 /// Newest first. A zone admin sees the zone's records; the system sees all.
@@ -208,4 +223,17 @@ pub fn entity_label(code: &str) -> &str {
         .find(|(c, _)| *c == code)
         .map(|(_, l)| *l)
         .unwrap_or(code)
+}
+
+/// One record, if it is in the scope.
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<AuditRecord>, StoreError> {
+    let Some(m) = audit_log::Entity::find_by_id(id).one(&db.conn).await? else {
+        return Ok(None);
+    };
+    let visible = match scope {
+        Scope::System => true,
+        Scope::Zone { zone_id, .. } => m.zone_id == Some(*zone_id),
+        Scope::City { .. } => false,
+    };
+    Ok(visible.then(|| to_record(m)))
 }

@@ -361,7 +361,7 @@ pub async fn change_own_password(
 }
 
 /// An API token as listed (never its value).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,

@@ -14,7 +14,7 @@ use crate::audit::{self, Change};
 use crate::entities::department;
 use crate::{Actor, Db, Scope, StoreError};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Department {
     pub id: i64,
     pub zone_id: i64,

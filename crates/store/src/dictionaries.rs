@@ -28,7 +28,7 @@ pub fn kind_label(code: &str) -> Option<&'static str> {
     KINDS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DictionaryItem {
     pub id: i64,
     pub zone_id: i64,

@@ -25,7 +25,7 @@ pub use error::StoreError;
 pub use scope::{Actor, Scope};
 
 /// A page of a list: the rows and the total matching the filter.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub total: u64,

@@ -18,7 +18,7 @@ use crate::entities::{department, user};
 use crate::{Actor, Db, Page, Scope, StoreError, auth};
 
 /// A user as shown in lists and forms (never the password hash).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub login_name: String,

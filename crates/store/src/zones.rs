@@ -15,7 +15,7 @@ use crate::audit::{self, Change};
 use crate::entities::zone;
 use crate::{Actor, Db, Scope, StoreError};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Zone {
     pub id: i64,
     pub name: String,

@@ -1,0 +1,350 @@
+//! The subcommands.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Subcommand;
+use kaifaqu_domain::zone::ZoneForm;
+use kaifaqu_store::attachments::Storage;
+use kaifaqu_store::auth::AuthPolicy;
+use kaifaqu_store::backup::BackupOutcome;
+use kaifaqu_store::demo::DemoOutcome;
+use kaifaqu_store::users::{Home, UserForm};
+use kaifaqu_store::{Actor, Db, Scope, StoreError, users, zones};
+use kaifaqu_web::{AppState, Limits};
+
+use crate::config::Config;
+
+/// The audit name of command-line changes.
+const CLI_ACTOR: &str = "命令行";
+
+pub fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Opens the database and runs migrations; errors say what to do.
+async fn open(cfg: &Config) -> Result<Db> {
+    let db = kaifaqu_store::open(&cfg.database_url)
+        .await
+        .map_err(store_err)?;
+    tracing::info!(database = %db.display_url(), "database ready");
+    Ok(db)
+}
+
+fn store_err(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Invalid(i) => anyhow!("{i}"),
+        other => anyhow!("{other}"),
+    }
+}
+
+fn print_demo(outcome: &DemoOutcome) {
+    match outcome {
+        DemoOutcome::Loaded { password, accounts } => {
+            println!("已载入演示数据：襄垣经济技术开发区及长治市 7 个示例开发区。");
+            println!("演示账号（密码相同，只显示这一次）：");
+            for (login, role) in accounts {
+                println!("  {login:<8} {role}");
+            }
+            println!("  密码：{password}");
+        }
+        DemoOutcome::AlreadyLoaded => {
+            println!(
+                "演示数据已存在（密码见首次载入时的输出；可用 `kaifaqu user passwd admin` 重设）。"
+            );
+        }
+    }
+}
+
+pub async fn serve(cfg: &Config, demo: bool) -> Result<()> {
+    let db = open(cfg).await?;
+    if demo {
+        let outcome = kaifaqu_store::demo::load(&db).await.map_err(store_err)?;
+        print_demo(&outcome);
+    }
+    let storage = Storage::local(&cfg.attachments.dir, cfg.attachments.max_mib * 1024 * 1024)
+        .map_err(store_err)?;
+    let state = AppState {
+        db,
+        storage,
+        policy: Arc::new(AuthPolicy {
+            idle_timeout: chrono::Duration::minutes(cfg.session.idle_minutes),
+            absolute_timeout: chrono::Duration::hours(cfg.session.absolute_hours),
+            max_failures: cfg.login.max_failures,
+            lockout: chrono::Duration::minutes(cfg.login.lockout_minutes),
+        }),
+        limits: Limits {
+            body_bytes: cfg.limits.body_mib * 1024 * 1024,
+            upload_bytes: cfg.limits.upload_mib * 1024 * 1024,
+        },
+        secure_cookies: cfg.secure_cookies,
+        trust_proxy: cfg.trust_proxy,
+    };
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "无法监听 {}（端口被占用或地址有误？可用 --listen 换一个）",
+                cfg.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    println!("kaifaqu 已启动：请用浏览器打开 http://{addr}/ （按 Ctrl+C 停止）");
+    if demo {
+        println!("登录名 admin（系统管理员），密码见上。");
+    }
+    kaifaqu_web::serve(listener, state).await?;
+    println!("kaifaqu 已停止。");
+    Ok(())
+}
+
+pub async fn demo(cfg: &Config) -> Result<()> {
+    let db = open(cfg).await?;
+    let outcome = kaifaqu_store::demo::load(&db).await.map_err(store_err)?;
+    print_demo(&outcome);
+    Ok(())
+}
+
+pub async fn migrate(cfg: &Config) -> Result<()> {
+    let db = Db::connect(&cfg.database_url).await.map_err(store_err)?;
+    let applied = kaifaqu_store::migrate::run(&db).await.map_err(store_err)?;
+    let now = kaifaqu_store::migrate::current_version(&db)
+        .await
+        .map_err(store_err)?;
+    if applied.is_empty() {
+        println!("数据库结构已是最新（版本 {now}）。");
+    } else {
+        println!("已升级数据库结构：应用了 {applied:?}，当前版本 {now}。");
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum ZoneCommand {
+    /// Add a development zone.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// national or provincial (国家级 / 省级).
+        #[arg(long, default_value = "provincial")]
+        level: String,
+        /// Six-digit administrative-division code, e.g. 140423.
+        #[arg(long)]
+        region: String,
+        /// City name, e.g. 长治市.
+        #[arg(long)]
+        city: String,
+        /// Chemical-park risk grade A–D (omit for none).
+        #[arg(long, default_value = "")]
+        risk_grade: String,
+        /// Number of staff posts (编制数).
+        #[arg(long, default_value = "0")]
+        posts: String,
+    },
+    /// List zones.
+    List,
+}
+
+pub async fn zone(cfg: &Config, cmd: ZoneCommand) -> Result<()> {
+    let db = open(cfg).await?;
+    match cmd {
+        ZoneCommand::Add {
+            name,
+            level,
+            region,
+            city,
+            risk_grade,
+            posts,
+        } => {
+            let form = ZoneForm {
+                name,
+                level,
+                region_code: region,
+                city_name: city,
+                risk_grade,
+                staff_posts: posts,
+            };
+            let input = form.validate().map_err(|e| anyhow!("{e}"))?;
+            let z = zones::create(&db, &Actor::system(CLI_ACTOR), &input, false)
+                .await
+                .map_err(store_err)?;
+            println!("已新增开发区 #{}：{}", z.id, z.name);
+        }
+        ZoneCommand::List => {
+            for z in zones::list(&db, &Scope::System).await.map_err(store_err)? {
+                println!(
+                    "#{:<4} {}  {}  {}  {}",
+                    z.id,
+                    z.name,
+                    z.level_label(),
+                    z.region_code,
+                    z.risk_label()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is asked for (or read from standard input).
+    Add {
+        #[arg(long)]
+        login: String,
+        /// Display name (姓名); defaults to the login name.
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, leader, staff, viewer or city.
+        #[arg(long, default_value = "staff")]
+        role: String,
+        /// Shorthand for --role admin.
+        #[arg(long)]
+        admin: bool,
+        /// The zone, by name (required unless --city).
+        #[arg(long)]
+        zone: Option<String>,
+        /// For city-level users: the city's six-digit code, e.g. 140400.
+        #[arg(long)]
+        city: Option<String>,
+    },
+    /// Set a user's password (asked for, or read from standard input).
+    Passwd { login: String },
+    /// List users.
+    List,
+}
+
+/// A password from a hidden prompt, or the first line of standard input when it is not a terminal.
+fn read_password(prompt: &str) -> Result<String> {
+    if std::io::stdin().is_terminal() {
+        let p = rpassword::prompt_password(prompt)?;
+        let again = rpassword::prompt_password("再次输入：")?;
+        if p != again {
+            bail!("两次输入的密码不一致");
+        }
+        Ok(p)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+pub async fn user(cfg: &Config, cmd: UserCommand) -> Result<()> {
+    let db = open(cfg).await?;
+    let actor = Actor::system(CLI_ACTOR);
+    match cmd {
+        UserCommand::Add {
+            login,
+            name,
+            role,
+            admin,
+            zone,
+            city,
+        } => {
+            let role = if admin { "admin".to_string() } else { role };
+            let home = match (zone, city) {
+                (Some(z), None) => {
+                    let found = zones::find_by_name(&db, &z).await.map_err(store_err)?;
+                    Home::Zone(
+                        found
+                            .ok_or_else(|| {
+                                anyhow!("没有名为“{z}”的开发区（`kaifaqu zone list` 可列出）")
+                            })?
+                            .id,
+                    )
+                }
+                (None, Some(c)) => Home::City(c),
+                _ => bail!(
+                    "请用 --zone 指定所属开发区，或用 --city 指定市级账号所属城市（二者选一）"
+                ),
+            };
+            let password = read_password("密码：")?;
+            let form = UserForm {
+                display_name: name.unwrap_or_else(|| login.clone()),
+                login_name: login,
+                role,
+                password,
+                ..Default::default()
+            };
+            let u = users::create(&db, &actor, Some(home), &form)
+                .await
+                .map_err(store_err)?;
+            println!("已新增用户 {}（{}）。", u.login_name, u.role.label());
+        }
+        UserCommand::Passwd { login } => {
+            let u = users::find_by_login(&db, &login)
+                .await
+                .map_err(store_err)?
+                .ok_or_else(|| anyhow!("没有登录名为“{login}”的用户"))?;
+            let password = read_password("新密码：")?;
+            users::reset_password(&db, &actor, u.id, &password)
+                .await
+                .map_err(store_err)?;
+            println!("已为 {} 设置新密码（其所有会话已结束）。", u.login_name);
+        }
+        UserCommand::List => {
+            let page = users::list(
+                &db,
+                &Scope::System,
+                &users::UserFilter {
+                    per_page: Some(500),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(store_err)?;
+            for u in page.rows {
+                let state = if !u.active {
+                    "停用"
+                } else if u.is_locked() {
+                    "锁定中"
+                } else {
+                    "正常"
+                };
+                println!(
+                    "{:<16} {:<12} {:<8} {}",
+                    u.login_name,
+                    u.display_name,
+                    u.role.label(),
+                    state
+                );
+            }
+            if page.total > 500 {
+                println!("……共 {} 个用户，只列出前 500 个。", page.total);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn backup(cfg: &Config, file: &Path) -> Result<()> {
+    let db = open(cfg).await?;
+    match kaifaqu_store::backup::backup(&db, file)
+        .await
+        .map_err(store_err)?
+    {
+        BackupOutcome::Written { bytes } => {
+            println!(
+                "已备份到 {}（{} 字节）。可用 --database sqlite://{} 打开检查。",
+                file.display(),
+                bytes,
+                file.display()
+            );
+        }
+        BackupOutcome::UsePgDump { command } => {
+            println!(
+                "PostgreSQL 数据库请用 pg_dump 备份（在能连接数据库的机器上运行，密码另行输入）："
+            );
+            println!("  {command}");
+        }
+    }
+    Ok(())
+}

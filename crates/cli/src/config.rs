@@ -1,0 +1,300 @@
+//! Configuration, layered: defaults < file (`kaifaqu.toml`) < environment (`KAIFAQU_*`) < flags.
+//! Every key is documented in `kaifaqu.example.toml` at the repository root.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: String,
+    pub database_url: String,
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+    pub log: String,
+    pub session: Session,
+    pub login: Login,
+    pub limits: Limits,
+    pub attachments: Attachments,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Session {
+    pub idle_minutes: i64,
+    pub absolute_hours: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Login {
+    pub max_failures: i32,
+    pub lockout_minutes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    pub body_mib: usize,
+    pub upload_mib: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Attachments {
+    pub dir: PathBuf,
+    pub max_mib: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/kaifaqu.db".into(),
+            secure_cookies: false,
+            trust_proxy: false,
+            log: "info".into(),
+            session: Session::default(),
+            login: Login::default(),
+            limits: Limits::default(),
+            attachments: Attachments::default(),
+        }
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            idle_minutes: 30,
+            absolute_hours: 12,
+        }
+    }
+}
+
+impl Default for Login {
+    fn default() -> Self {
+        Login {
+            max_failures: 5,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_mib: 10,
+            upload_mib: 50,
+        }
+    }
+}
+
+impl Default for Attachments {
+    fn default() -> Self {
+        Attachments {
+            dir: PathBuf::from("data/attachments"),
+            max_mib: 20,
+        }
+    }
+}
+
+/// Values given on the command line (highest precedence).
+#[derive(Debug, Default, Clone)]
+pub struct Flags {
+    pub database: Option<String>,
+    pub listen: Option<String>,
+}
+
+fn parse<T: std::str::FromStr>(key: &str, v: &str) -> Result<T> {
+    v.trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("环境变量 {key} 的值“{v}”格式不对"))
+}
+
+fn parse_bool(key: &str, v: &str) -> Result<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => bail!("环境变量 {key} 应为 true 或 false，实际为“{v}”"),
+    }
+}
+
+impl Config {
+    /// Loads the layers. `file`: an explicit file must exist; without one, `kaifaqu.toml` in the
+    /// working directory is read when present. `env` looks a variable up (tests pass a map).
+    pub fn load(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+        flags: &Flags,
+    ) -> Result<Config> {
+        let mut c = match file {
+            Some(p) => Self::from_file(p)?,
+            None if Path::new("kaifaqu.toml").exists() => {
+                Self::from_file(Path::new("kaifaqu.toml"))?
+            }
+            None => Config::default(),
+        };
+        c.apply_env(env)?;
+        if let Some(d) = &flags.database {
+            c.database_url = d.clone();
+        }
+        if let Some(l) = &flags.listen {
+            c.listen = l.clone();
+        }
+        c.check()?;
+        Ok(c)
+    }
+
+    fn from_file(p: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("无法读取配置文件 {}", p.display()))?;
+        toml::from_str(&text).with_context(|| format!("配置文件 {} 有误", p.display()))
+    }
+
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
+        let get = |k: &str| env(k).map(|v| (k.to_string(), v));
+        if let Some((_, v)) = get("KAIFAQU_LISTEN") {
+            self.listen = v;
+        }
+        if let Some((_, v)) = get("KAIFAQU_DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some((k, v)) = get("KAIFAQU_SECURE_COOKIES") {
+            self.secure_cookies = parse_bool(&k, &v)?;
+        }
+        if let Some((k, v)) = get("KAIFAQU_TRUST_PROXY") {
+            self.trust_proxy = parse_bool(&k, &v)?;
+        }
+        if let Some((_, v)) = get("KAIFAQU_LOG") {
+            self.log = v;
+        }
+        if let Some((k, v)) = get("KAIFAQU_SESSION_IDLE_MINUTES") {
+            self.session.idle_minutes = parse(&k, &v)?;
+        }
+        if let Some((k, v)) = get("KAIFAQU_SESSION_ABSOLUTE_HOURS") {
+            self.session.absolute_hours = parse(&k, &v)?;
+        }
+        if let Some((k, v)) = get("KAIFAQU_LOGIN_MAX_FAILURES") {
+            self.login.max_failures = parse(&k, &v)?;
+        }
+        if let Some((k, v)) = get("KAIFAQU_LOGIN_LOCKOUT_MINUTES") {
+            self.login.lockout_minutes = parse(&k, &v)?;
+        }
+        if let Some((k, v)) = get("KAIFAQU_LIMITS_BODY_MIB") {
+            self.limits.body_mib = parse(&k, &v)?;
+        }
+        if let Some((k, v)) = get("KAIFAQU_LIMITS_UPLOAD_MIB") {
+            self.limits.upload_mib = parse(&k, &v)?;
+        }
+        if let Some((_, v)) = get("KAIFAQU_ATTACHMENTS_DIR") {
+            self.attachments.dir = PathBuf::from(v);
+        }
+        if let Some((k, v)) = get("KAIFAQU_ATTACHMENTS_MAX_MIB") {
+            self.attachments.max_mib = parse(&k, &v)?;
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.session.idle_minutes < 1 || self.session.absolute_hours < 1 {
+            bail!("会话超时设置有误：空闲超时至少 1 分钟，绝对超时至少 1 小时");
+        }
+        if self.login.max_failures < 1 || self.login.lockout_minutes < 1 {
+            bail!("登录锁定设置有误：失败次数和锁定时长都至少为 1");
+        }
+        if self.limits.body_mib < 1 || self.limits.upload_mib < 1 || self.attachments.max_mib < 1 {
+            bail!("大小限制至少为 1 MiB");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_when_nothing_is_given() {
+        let c = Config::load(None, &env(&[]), &Flags::default()).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://data/kaifaqu.db");
+        assert_eq!(c.session.idle_minutes, 30);
+        assert_eq!(c.login.max_failures, 5);
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        let dir = std::env::temp_dir().join(format!("kfq-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("k.toml");
+        std::fs::write(&f, "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite://file.db\"\n[session]\nidle_minutes = 10\n").unwrap();
+        let c = Config::load(Some(&f), &env(&[]), &Flags::default()).unwrap();
+        assert_eq!(
+            (
+                c.listen.as_str(),
+                c.session.idle_minutes,
+                c.session.absolute_hours
+            ),
+            ("0.0.0.0:9000", 10, 12)
+        );
+        let e = env(&[
+            ("KAIFAQU_DATABASE_URL", "sqlite://env.db"),
+            ("KAIFAQU_SESSION_IDLE_MINUTES", "20"),
+        ]);
+        let c = Config::load(Some(&f), &e, &Flags::default()).unwrap();
+        assert_eq!(
+            (c.database_url.as_str(), c.session.idle_minutes),
+            ("sqlite://env.db", 20)
+        );
+        let flags = Flags {
+            database: Some("sqlite://flag.db".into()),
+            listen: None,
+        };
+        let c = Config::load(Some(&f), &e, &flags).unwrap();
+        assert_eq!(
+            (c.database_url.as_str(), c.listen.as_str()),
+            ("sqlite://flag.db", "0.0.0.0:9000")
+        );
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_errors() {
+        let dir = std::env::temp_dir().join(format!("kfq-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("k.toml");
+        std::fs::write(&f, "lisen = \"x\"\n").unwrap();
+        assert!(Config::load(Some(&f), &env(&[]), &Flags::default()).is_err());
+        let e = env(&[("KAIFAQU_SESSION_IDLE_MINUTES", "half an hour")]);
+        let msg = format!(
+            "{:#}",
+            Config::load(None, &e, &Flags::default()).unwrap_err()
+        );
+        assert!(msg.contains("KAIFAQU_SESSION_IDLE_MINUTES"), "{msg}");
+        assert!(
+            Config::load(
+                Some(&dir.join("missing.toml")),
+                &env(&[]),
+                &Flags::default()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn example_file_documents_every_key_and_parses() {
+        let text = include_str!("../../../kaifaqu.example.toml");
+        let c: Config = toml::from_str(text).expect("example parses");
+        assert_eq!(c, Config::default(), "the example shows the defaults");
+    }
+}

@@ -1,0 +1,117 @@
+//! The JSON API under `/api/v1`: the same store calls, permissions and validation as the
+//! pages; errors as `{code, message, field?}`; OpenAPI 3 at `/api/v1/openapi.json`.
+
+mod admin;
+mod attachments;
+mod zones;
+
+use axum::Router;
+use axum::routing::get;
+use kaifaqu_store::Page;
+use serde::Deserialize;
+use utoipa::OpenApi;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn routes(upload_limit: usize) -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .merge(zones::routes())
+        .merge(admin::routes())
+        .merge(attachments::routes(upload_limit))
+}
+
+/// `?page=&limit=` of every list endpoint (limit ≤ 500).
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// 1-based page number (default 1).
+    pub page: Option<u64>,
+    /// Rows per page, 1–500 (default 50).
+    pub limit: Option<u64>,
+}
+
+impl Paging {
+    pub fn checked(&self) -> Result<(u64, u64), AppError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=500).contains(&limit) {
+            return Err(AppError::BadRequest("limit 应在 1 到 500 之间".into()));
+        }
+        Ok((self.page.unwrap_or(1).max(1), limit))
+    }
+
+    /// Pages an in-memory list (for the small per-zone lists).
+    pub fn apply<T>(&self, rows: Vec<T>) -> Result<Page<T>, AppError> {
+        let (page, limit) = self.checked()?;
+        let total = rows.len() as u64;
+        let rows = rows
+            .into_iter()
+            .skip(((page - 1) * limit) as usize)
+            .take(limit as usize)
+            .collect();
+        Ok(Page {
+            rows,
+            total,
+            page,
+            per_page: limit,
+        })
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kaifaqu 开发区管委会工作平台 API", version = "1"),
+    paths(
+        zones::me, zones::list_zones, zones::get_zone,
+        admin::list_departments, admin::create_department, admin::get_department, admin::update_department, admin::delete_department,
+        admin::list_users, admin::create_user, admin::get_user, admin::update_user,
+        admin::list_dictionary, admin::create_dictionary_item, admin::update_dictionary_item, admin::delete_dictionary_item,
+        admin::list_audit, admin::get_audit,
+        attachments::list_attachments, attachments::upload_attachment, attachments::get_attachment, attachments::attachment_content,
+    ),
+    components(schemas(ApiError)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+/// The error body of every endpoint.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ApiError {
+    /// Machine-readable code: bad_request, unauthorized, forbidden, csrf, not_found, too_large, invalid, internal.
+    code: String,
+    /// What is wrong, in Chinese.
+    message: String,
+    /// The field at fault, for validation errors.
+    field: Option<String>,
+    /// The request id (quote it to the administrator).
+    request_id: String,
+}
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new::<
+            _,
+            _,
+            &str,
+        >("token", [])]);
+    }
+}
+
+async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+/// The OpenAPI document (for tests and the command line).
+pub fn openapi_doc() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

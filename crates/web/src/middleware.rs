@@ -1,0 +1,283 @@
+//! Request id, security headers, authentication, CSRF and error rendering.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use kaifaqu_store::auth;
+
+use crate::error::{AppError, ErrorInfo};
+use crate::extract::{Auth, CurrentUser, SESSION_COOKIE};
+use crate::shell::ErrorPage;
+use crate::state::AppState;
+
+/// The id of a request: in the `x-request-id` response header, on error pages and in logs.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = auth::random_hex(8);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    if !is_static && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// The client address of the request (set by `authenticate` for every request).
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub Option<String>);
+
+/// The client address: the socket peer, or the first `X-Forwarded-For` entry behind a
+/// trusted proxy.
+fn client_ip(
+    req_headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trust_proxy: bool,
+) -> Option<String> {
+    if trust_proxy
+        && let Some(first) = req_headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return Some(first.trim().to_string());
+    }
+    peer.map(|p| p.ip().to_string())
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// Paths a user who must change their password may still reach.
+fn allowed_before_password_change(path: &str) -> bool {
+    matches!(
+        path,
+        "/account/password" | "/logout" | "/login" | "/healthz" | "/readyz"
+    ) || path.starts_with("/static/")
+}
+
+/// Loads the signed-in user (session cookie, or `Authorization: Bearer` API token) once per request.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let ip = client_ip(req.headers(), peer, state.trust_proxy);
+    req.extensions_mut().insert(ClientIp(ip.clone()));
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let current = if let Some(token) = bearer {
+        match auth::token_user(&state.db, &token).await {
+            Ok(Some(user)) => Some(CurrentUser {
+                user,
+                via: Auth::Token,
+                ip,
+            }),
+            Ok(None) => {
+                return AppError::Forbidden("接口令牌无效、已吊销或账号已停用".into())
+                    .into_response();
+            }
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    } else if let Some(token) = cookie_value(req.headers(), SESSION_COOKIE) {
+        match auth::session(&state.db, &state.policy, &token).await {
+            Ok(Some(s)) => Some(CurrentUser {
+                user: s.user,
+                via: Auth::Session {
+                    token_hash: s.token_hash,
+                    csrf: s.csrf_token,
+                },
+                ip,
+            }),
+            Ok(None) => None,
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    } else {
+        None
+    };
+    if let Some(u) = &current
+        && u.user.must_change_password
+        && !allowed_before_password_change(req.uri().path())
+    {
+        if !is_api(req.uri().path()) && req.method() == Method::GET {
+            return Redirect::to("/account/password").into_response();
+        }
+        return AppError::Forbidden("管理员重设了您的密码：请先修改密码再继续".into())
+            .into_response();
+    }
+    req.extensions_mut().insert(current);
+    next.run(req).await
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Every state-changing request made with a session cookie must carry the session's CSRF
+/// token: header `X-CSRF-Token`, form field `_csrf`, or (multipart uploads) query `_csrf`.
+pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let expected = match req.extensions().get::<Option<CurrentUser>>() {
+        Some(Some(CurrentUser {
+            via: Auth::Session { csrf, .. },
+            ..
+        })) => Some(csrf.clone()),
+        _ => None,
+    };
+    let Some(expected) = expected.filter(|_| !safe) else {
+        return next.run(req).await;
+    };
+    if let Some(h) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        && constant_time_eq(h.as_bytes(), expected.as_bytes())
+    {
+        return next.run(req).await;
+    }
+    if let Some(q) = req.uri().query()
+        && let Some(v) = form_field(q.as_bytes(), "_csrf")
+        && constant_time_eq(v.as_bytes(), expected.as_bytes())
+    {
+        return next.run(req).await;
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return AppError::Csrf.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, state.limits.body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return AppError::TooLarge("提交的内容过大".into()).into_response(),
+    };
+    match form_field(&bytes, "_csrf") {
+        Some(v) if constant_time_eq(v.as_bytes(), expected.as_bytes()) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        _ => AppError::Csrf.into_response(),
+    }
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Turns bare error responses into a Chinese page, or JSON under `/api/`.
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let method = req.method().clone();
+    let rid = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let res = next.run(req).await;
+    let status = res.status();
+    if status.as_u16() < 400 {
+        return res;
+    }
+    let info = match res.extensions().get::<ErrorInfo>() {
+        Some(i) => i.clone(),
+        None => {
+            let ours = res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+            if ours {
+                return res;
+            }
+            ErrorInfo::for_status(status)
+        }
+    };
+    if info.status.is_server_error() {
+        tracing::error!(request_id = %rid, %method, %path, detail = info.detail.as_deref().unwrap_or(""), "internal error");
+    }
+    if is_api(&path) {
+        let mut body = serde_json::json!({
+            "code": info.code,
+            "message": info.message,
+            "request_id": rid,
+        });
+        if let Some(f) = &info.field {
+            body["field"] = serde_json::Value::String(f.clone());
+        }
+        if let Some(errs) = &info.errors {
+            body["errors"] = serde_json::to_value(&errs.errors).unwrap_or_default();
+        }
+        return (info.status, axum::Json(body)).into_response();
+    }
+    if info.status == StatusCode::UNAUTHORIZED {
+        let next_path = match query {
+            Some(q) => format!("{path}?{q}"),
+            None => path,
+        };
+        let target = format!(
+            "/login?next={}",
+            url::form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>()
+        );
+        return Redirect::to(&target).into_response();
+    }
+    let page = ErrorPage {
+        status: info.status.as_u16(),
+        title: ErrorInfo::for_status(info.status).message,
+        message: info.message,
+        request_id: rid,
+        errors: info.errors.map(|e| e.errors).unwrap_or_default(),
+    };
+    (info.status, page.render_html()).into_response()
+}

@@ -1,0 +1,163 @@
+//! The shell every page lives in: header, left menu of the modules that exist, notices.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use kaifaqu_domain::{FieldError, Permission, Role};
+
+use crate::assets;
+use crate::error::{AppError, AppResult};
+use crate::extract::CurrentUser;
+use crate::state::AppState;
+
+pub struct MenuItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub active: bool,
+}
+
+pub struct MenuGroup {
+    pub title: &'static str,
+    pub items: Vec<MenuItem>,
+}
+
+/// What the base template needs.
+pub struct Shell {
+    pub css: &'static str,
+    pub js: &'static str,
+    pub zone_name: String,
+    pub user_name: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub menu: Vec<MenuGroup>,
+    pub notice: Option<&'static str>,
+}
+
+/// The menu for a role; `active` is the href of the current page.
+fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
+    let item = |label, href: &'static str| MenuItem {
+        label,
+        href,
+        active: href == active,
+    };
+    let mut groups = vec![MenuGroup {
+        title: "工作台",
+        items: vec![item("首页", "/")],
+    }];
+    if !role.is_city_level() {
+        groups[0].items.push(item("附件资料", "/attachments"));
+    }
+    if role.has(Permission::Administer) {
+        groups.push(MenuGroup {
+            title: "系统管理",
+            items: vec![
+                item("开发区信息", "/admin/zone"),
+                item("科室", "/admin/departments"),
+                item("用户", "/admin/users"),
+                item("字典", "/admin/dictionaries"),
+                item("审计日志", "/admin/audit"),
+            ],
+        });
+    }
+    groups.push(MenuGroup {
+        title: "个人",
+        items: vec![item("我的账号", "/account")],
+    });
+    groups
+}
+
+/// Notices shown after a redirect (`?done=…`).
+pub fn notice(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "created" => "已新增。",
+        "saved" => "已保存。",
+        "deleted" => "已删除。",
+        "password" => "密码已修改。",
+        "revoked" => "令牌已吊销。",
+        "uploaded" => "文件已上传。",
+        _ => return None,
+    })
+}
+
+impl Shell {
+    pub async fn load(
+        state: &AppState,
+        user: &CurrentUser,
+        active: &str,
+        done: Option<&str>,
+    ) -> AppResult<Shell> {
+        let zone_name = match user.user.zone_id {
+            Some(z) => {
+                kaifaqu_store::zones::get(&state.db, &user.actor().scope(), z)
+                    .await?
+                    .name
+            }
+            None => format!("{}（市级）", user.user.city_code.as_deref().unwrap_or("")),
+        };
+        Ok(Shell {
+            css: assets::css_path(),
+            js: assets::js_path(),
+            zone_name,
+            user_name: user.user.display_name.clone(),
+            role: user.user.role.label(),
+            csrf: user.csrf().to_string(),
+            menu: menu(user.user.role, active),
+            notice: notice(done),
+        })
+    }
+}
+
+/// Renders a template into an HTML response.
+pub fn html<T: Template>(t: &T) -> AppResult<Response> {
+    t.render()
+        .map(|s| Html(s).into_response())
+        .map_err(|e| AppError::Internal(format!("模板渲染失败：{e}")))
+}
+
+/// The page of an error (no menu: it must render even when the database is down).
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+    pub request_id: String,
+    pub errors: Vec<FieldError>,
+}
+
+impl ErrorPage {
+    pub fn render_html(&self) -> Html<String> {
+        Html(
+            self.render()
+                .unwrap_or_else(|_| format!("<h1>{}</h1><p>{}</p>", self.status, self.message)),
+        )
+    }
+
+    pub fn css(&self) -> &'static str {
+        assets::css_path()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn city_users_see_no_zone_modules_and_no_admin() {
+        let m = menu(Role::City, "/");
+        let hrefs: Vec<&str> = m
+            .iter()
+            .flat_map(|g| g.items.iter().map(|i| i.href))
+            .collect();
+        assert_eq!(hrefs, ["/", "/account"]);
+    }
+
+    #[test]
+    fn admin_menu_marks_the_active_page() {
+        let m = menu(Role::Admin, "/admin/users");
+        let active: Vec<&str> = m
+            .iter()
+            .flat_map(|g| g.items.iter().filter(|i| i.active).map(|i| i.label))
+            .collect();
+        assert_eq!(active, ["用户"]);
+    }
+}
