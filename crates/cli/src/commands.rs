@@ -21,19 +21,14 @@ use crate::config::Config;
 const CLI_ACTOR: &str = "命令行";
 
 pub fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 /// Opens the database and runs migrations; errors say what to do.
 async fn open(cfg: &Config) -> Result<Db> {
-    let db = kaifaqu_store::open(&cfg.database_url)
-        .await
-        .map_err(store_err)?;
+    let db = kaifaqu_store::open(&cfg.database_url).await.map_err(store_err)?;
     tracing::info!(database = %db.display_url(), "database ready");
     Ok(db)
 }
@@ -56,9 +51,7 @@ fn print_demo(outcome: &DemoOutcome) {
             println!("  密码：{password}");
         }
         DemoOutcome::AlreadyLoaded => {
-            println!(
-                "演示数据已存在（密码见首次载入时的输出；可用 `kaifaqu user passwd admin` 重设）。"
-            );
+            println!("演示数据已存在（密码见首次载入时的输出；可用 `kaifaqu user passwd admin` 重设）。");
         }
     }
 }
@@ -69,8 +62,7 @@ pub async fn serve(cfg: &Config, demo: bool) -> Result<()> {
         let outcome = kaifaqu_store::demo::load(&db).await.map_err(store_err)?;
         print_demo(&outcome);
     }
-    let storage = Storage::local(&cfg.attachments.dir, cfg.attachments.max_mib * 1024 * 1024)
-        .map_err(store_err)?;
+    let storage = Storage::local(&cfg.attachments.dir, cfg.attachments.max_mib * 1024 * 1024).map_err(store_err)?;
     let state = AppState {
         db,
         storage,
@@ -89,12 +81,7 @@ pub async fn serve(cfg: &Config, demo: bool) -> Result<()> {
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
-        .with_context(|| {
-            format!(
-                "无法监听 {}（端口被占用或地址有误？可用 --listen 换一个）",
-                cfg.listen
-            )
-        })?;
+        .with_context(|| format!("无法监听 {}（端口被占用或地址有误？可用 --listen 换一个）", cfg.listen))?;
     let addr = listener.local_addr()?;
     println!("kaifaqu 已启动：请用浏览器打开 http://{addr}/ （按 Ctrl+C 停止）");
     if demo {
@@ -115,9 +102,7 @@ pub async fn demo(cfg: &Config) -> Result<()> {
 pub async fn migrate(cfg: &Config) -> Result<()> {
     let db = Db::connect(&cfg.database_url).await.map_err(store_err)?;
     let applied = kaifaqu_store::migrate::run(&db).await.map_err(store_err)?;
-    let now = kaifaqu_store::migrate::current_version(&db)
-        .await
-        .map_err(store_err)?;
+    let now = kaifaqu_store::migrate::current_version(&db).await.map_err(store_err)?;
     if applied.is_empty() {
         println!("数据库结构已是最新（版本 {now}）。");
     } else {
@@ -155,38 +140,15 @@ pub enum ZoneCommand {
 pub async fn zone(cfg: &Config, cmd: ZoneCommand) -> Result<()> {
     let db = open(cfg).await?;
     match cmd {
-        ZoneCommand::Add {
-            name,
-            level,
-            region,
-            city,
-            risk_grade,
-            posts,
-        } => {
-            let form = ZoneForm {
-                name,
-                level,
-                region_code: region,
-                city_name: city,
-                risk_grade,
-                staff_posts: posts,
-            };
+        ZoneCommand::Add { name, level, region, city, risk_grade, posts } => {
+            let form = ZoneForm { name, level, region_code: region, city_name: city, risk_grade, staff_posts: posts };
             let input = form.validate().map_err(|e| anyhow!("{e}"))?;
-            let z = zones::create(&db, &Actor::system(CLI_ACTOR), &input, false)
-                .await
-                .map_err(store_err)?;
+            let z = zones::create(&db, &Actor::system(CLI_ACTOR), &input, false).await.map_err(store_err)?;
             println!("已新增开发区 #{}：{}", z.id, z.name);
         }
         ZoneCommand::List => {
             for z in zones::list(&db, &Scope::System).await.map_err(store_err)? {
-                println!(
-                    "#{:<4} {}  {}  {}  {}",
-                    z.id,
-                    z.name,
-                    z.level_label(),
-                    z.region_code,
-                    z.risk_label()
-                );
+                println!("#{:<4} {}  {}  {}  {}", z.id, z.name, z.level_label(), z.region_code, z.risk_label());
             }
         }
     }
@@ -241,30 +203,15 @@ pub async fn user(cfg: &Config, cmd: UserCommand) -> Result<()> {
     let db = open(cfg).await?;
     let actor = Actor::system(CLI_ACTOR);
     match cmd {
-        UserCommand::Add {
-            login,
-            name,
-            role,
-            admin,
-            zone,
-            city,
-        } => {
+        UserCommand::Add { login, name, role, admin, zone, city } => {
             let role = if admin { "admin".to_string() } else { role };
             let home = match (zone, city) {
                 (Some(z), None) => {
                     let found = zones::find_by_name(&db, &z).await.map_err(store_err)?;
-                    Home::Zone(
-                        found
-                            .ok_or_else(|| {
-                                anyhow!("没有名为“{z}”的开发区（`kaifaqu zone list` 可列出）")
-                            })?
-                            .id,
-                    )
+                    Home::Zone(found.ok_or_else(|| anyhow!("没有名为“{z}”的开发区（`kaifaqu zone list` 可列出）"))?.id)
                 }
                 (None, Some(c)) => Home::City(c),
-                _ => bail!(
-                    "请用 --zone 指定所属开发区，或用 --city 指定市级账号所属城市（二者选一）"
-                ),
+                _ => bail!("请用 --zone 指定所属开发区，或用 --city 指定市级账号所属城市（二者选一）"),
             };
             let password = read_password("密码：")?;
             let form = UserForm {
@@ -274,9 +221,7 @@ pub async fn user(cfg: &Config, cmd: UserCommand) -> Result<()> {
                 password,
                 ..Default::default()
             };
-            let u = users::create(&db, &actor, Some(home), &form)
-                .await
-                .map_err(store_err)?;
+            let u = users::create(&db, &actor, Some(home), &form).await.map_err(store_err)?;
             println!("已新增用户 {}（{}）。", u.login_name, u.role.label());
         }
         UserCommand::Passwd { login } => {
@@ -285,22 +230,14 @@ pub async fn user(cfg: &Config, cmd: UserCommand) -> Result<()> {
                 .map_err(store_err)?
                 .ok_or_else(|| anyhow!("没有登录名为“{login}”的用户"))?;
             let password = read_password("新密码：")?;
-            users::reset_password(&db, &actor, u.id, &password)
-                .await
-                .map_err(store_err)?;
+            users::reset_password(&db, &actor, u.id, &password).await.map_err(store_err)?;
             println!("已为 {} 设置新密码（其所有会话已结束）。", u.login_name);
         }
         UserCommand::List => {
-            let page = users::list(
-                &db,
-                &Scope::System,
-                &users::UserFilter {
-                    per_page: Some(500),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(store_err)?;
+            let page =
+                users::list(&db, &Scope::System, &users::UserFilter { per_page: Some(500), ..Default::default() })
+                    .await
+                    .map_err(store_err)?;
             for u in page.rows {
                 let state = if !u.active {
                     "停用"
@@ -309,13 +246,7 @@ pub async fn user(cfg: &Config, cmd: UserCommand) -> Result<()> {
                 } else {
                     "正常"
                 };
-                println!(
-                    "{:<16} {:<12} {:<8} {}",
-                    u.login_name,
-                    u.display_name,
-                    u.role.label(),
-                    state
-                );
+                println!("{:<16} {:<12} {:<8} {}", u.login_name, u.display_name, u.role.label(), state);
             }
             if page.total > 500 {
                 println!("……共 {} 个用户，只列出前 500 个。", page.total);
@@ -327,10 +258,7 @@ pub async fn user(cfg: &Config, cmd: UserCommand) -> Result<()> {
 
 pub async fn backup(cfg: &Config, file: &Path) -> Result<()> {
     let db = open(cfg).await?;
-    match kaifaqu_store::backup::backup(&db, file)
-        .await
-        .map_err(store_err)?
-    {
+    match kaifaqu_store::backup::backup(&db, file).await.map_err(store_err)? {
         BackupOutcome::Written { bytes } => {
             println!(
                 "已备份到 {}（{} 字节）。可用 --database sqlite://{} 打开检查。",
@@ -340,9 +268,7 @@ pub async fn backup(cfg: &Config, file: &Path) -> Result<()> {
             );
         }
         BackupOutcome::UsePgDump { command } => {
-            println!(
-                "PostgreSQL 数据库请用 pg_dump 备份（在能连接数据库的机器上运行，密码另行输入）："
-            );
+            println!("PostgreSQL 数据库请用 pg_dump 备份（在能连接数据库的机器上运行，密码另行输入）：");
             println!("  {command}");
         }
     }

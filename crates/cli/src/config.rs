@@ -66,37 +66,25 @@ impl Default for Config {
 
 impl Default for Session {
     fn default() -> Self {
-        Session {
-            idle_minutes: 30,
-            absolute_hours: 12,
-        }
+        Session { idle_minutes: 30, absolute_hours: 12 }
     }
 }
 
 impl Default for Login {
     fn default() -> Self {
-        Login {
-            max_failures: 5,
-            lockout_minutes: 15,
-        }
+        Login { max_failures: 5, lockout_minutes: 15 }
     }
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            body_mib: 10,
-            upload_mib: 50,
-        }
+        Limits { body_mib: 10, upload_mib: 50 }
     }
 }
 
 impl Default for Attachments {
     fn default() -> Self {
-        Attachments {
-            dir: PathBuf::from("data/attachments"),
-            max_mib: 20,
-        }
+        Attachments { dir: PathBuf::from("data/attachments"), max_mib: 20 }
     }
 }
 
@@ -108,9 +96,7 @@ pub struct Flags {
 }
 
 fn parse<T: std::str::FromStr>(key: &str, v: &str) -> Result<T> {
-    v.trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("环境变量 {key} 的值“{v}”格式不对"))
+    v.trim().parse().map_err(|_| anyhow::anyhow!("环境变量 {key} 的值“{v}”格式不对"))
 }
 
 fn parse_bool(key: &str, v: &str) -> Result<bool> {
@@ -124,16 +110,10 @@ fn parse_bool(key: &str, v: &str) -> Result<bool> {
 impl Config {
     /// Loads the layers. `file`: an explicit file must exist; without one, `kaifaqu.toml` in the
     /// working directory is read when present. `env` looks a variable up (tests pass a map).
-    pub fn load(
-        file: Option<&Path>,
-        env: &dyn Fn(&str) -> Option<String>,
-        flags: &Flags,
-    ) -> Result<Config> {
+    pub fn load(file: Option<&Path>, env: &dyn Fn(&str) -> Option<String>, flags: &Flags) -> Result<Config> {
         let mut c = match file {
             Some(p) => Self::from_file(p)?,
-            None if Path::new("kaifaqu.toml").exists() => {
-                Self::from_file(Path::new("kaifaqu.toml"))?
-            }
+            None if Path::new("kaifaqu.toml").exists() => Self::from_file(Path::new("kaifaqu.toml"))?,
             None => Config::default(),
         };
         c.apply_env(env)?;
@@ -148,8 +128,7 @@ impl Config {
     }
 
     fn from_file(p: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(p)
-            .with_context(|| format!("无法读取配置文件 {}", p.display()))?;
+        let text = std::fs::read_to_string(p).with_context(|| format!("无法读取配置文件 {}", p.display()))?;
         toml::from_str(&text).with_context(|| format!("配置文件 {} 有误", p.display()))
     }
 
@@ -217,10 +196,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| m.get(k).cloned()
     }
 
@@ -238,34 +214,19 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kfq-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("k.toml");
-        std::fs::write(&f, "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite://file.db\"\n[session]\nidle_minutes = 10\n").unwrap();
+        std::fs::write(
+            &f,
+            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite://file.db\"\n[session]\nidle_minutes = 10\n",
+        )
+        .unwrap();
         let c = Config::load(Some(&f), &env(&[]), &Flags::default()).unwrap();
-        assert_eq!(
-            (
-                c.listen.as_str(),
-                c.session.idle_minutes,
-                c.session.absolute_hours
-            ),
-            ("0.0.0.0:9000", 10, 12)
-        );
-        let e = env(&[
-            ("KAIFAQU_DATABASE_URL", "sqlite://env.db"),
-            ("KAIFAQU_SESSION_IDLE_MINUTES", "20"),
-        ]);
+        assert_eq!((c.listen.as_str(), c.session.idle_minutes, c.session.absolute_hours), ("0.0.0.0:9000", 10, 12));
+        let e = env(&[("KAIFAQU_DATABASE_URL", "sqlite://env.db"), ("KAIFAQU_SESSION_IDLE_MINUTES", "20")]);
         let c = Config::load(Some(&f), &e, &Flags::default()).unwrap();
-        assert_eq!(
-            (c.database_url.as_str(), c.session.idle_minutes),
-            ("sqlite://env.db", 20)
-        );
-        let flags = Flags {
-            database: Some("sqlite://flag.db".into()),
-            listen: None,
-        };
+        assert_eq!((c.database_url.as_str(), c.session.idle_minutes), ("sqlite://env.db", 20));
+        let flags = Flags { database: Some("sqlite://flag.db".into()), listen: None };
         let c = Config::load(Some(&f), &e, &flags).unwrap();
-        assert_eq!(
-            (c.database_url.as_str(), c.listen.as_str()),
-            ("sqlite://flag.db", "0.0.0.0:9000")
-        );
+        assert_eq!((c.database_url.as_str(), c.listen.as_str()), ("sqlite://flag.db", "0.0.0.0:9000"));
     }
 
     #[test]
@@ -276,19 +237,9 @@ mod tests {
         std::fs::write(&f, "lisen = \"x\"\n").unwrap();
         assert!(Config::load(Some(&f), &env(&[]), &Flags::default()).is_err());
         let e = env(&[("KAIFAQU_SESSION_IDLE_MINUTES", "half an hour")]);
-        let msg = format!(
-            "{:#}",
-            Config::load(None, &e, &Flags::default()).unwrap_err()
-        );
+        let msg = format!("{:#}", Config::load(None, &e, &Flags::default()).unwrap_err());
         assert!(msg.contains("KAIFAQU_SESSION_IDLE_MINUTES"), "{msg}");
-        assert!(
-            Config::load(
-                Some(&dir.join("missing.toml")),
-                &env(&[]),
-                &Flags::default()
-            )
-            .is_err()
-        );
+        assert!(Config::load(Some(&dir.join("missing.toml")), &env(&[]), &Flags::default()).is_err());
     }
 
     #[test]

@@ -74,10 +74,7 @@ fn main() -> ExitCode {
         }
     };
     commands::init_logging(&cfg.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("无法启动运行时：{e}");

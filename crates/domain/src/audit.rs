@@ -89,16 +89,8 @@ pub fn diff(before: &Value, after: &Value, secret: &[&str]) -> Vec<FieldChange> 
             let hide = secret.contains(&k.as_str());
             Some(FieldChange {
                 field: k.clone(),
-                before: if hide {
-                    Value::String("***".into())
-                } else {
-                    bv
-                },
-                after: if hide {
-                    Value::String("***".into())
-                } else {
-                    av
-                },
+                before: if hide { Value::String("***".into()) } else { bv },
+                after: if hide { Value::String("***".into()) } else { av },
             })
         })
         .collect()
@@ -130,11 +122,7 @@ mod tests {
 
     #[test]
     fn secrets_are_masked() {
-        let d = diff(
-            &json!({"password_hash": "x"}),
-            &json!({"password_hash": "y"}),
-            &["password_hash"],
-        );
+        let d = diff(&json!({"password_hash": "x"}), &json!({"password_hash": "y"}), &["password_hash"]);
         assert_eq!(d[0].after, json!("***"));
     }
 }

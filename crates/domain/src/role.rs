@@ -33,13 +33,7 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::Leader,
-        Role::Staff,
-        Role::Viewer,
-        Role::City,
-    ];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Leader, Role::Staff, Role::Viewer, Role::City];
 
     pub fn code(self) -> &'static str {
         match self {

@@ -9,9 +9,7 @@ pub fn shanghai() -> FixedOffset {
 
 /// A UTC instant shown as local time, e.g. `2025-05-28 14:03:07`.
 pub fn local_display(t: DateTime<Utc>) -> String {
-    t.with_timezone(&shanghai())
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
+    t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 #[cfg(test)]

@@ -34,10 +34,7 @@ impl Invalid {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            field: field.to_string(),
-            message: message.into(),
-        });
+        self.errors.push(FieldError { field: field.to_string(), message: message.into() });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -51,10 +48,7 @@ impl Invalid {
 
     /// The message for `field`, if any (used by forms to show it beside the input).
     pub fn message_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 
     /// Required text of at most `max` characters; returns the trimmed value.
@@ -69,13 +63,7 @@ impl Invalid {
     }
 
     /// Optional text of at most `max` characters; empty becomes `None`.
-    pub fn optional(
-        &mut self,
-        field: &str,
-        label: &str,
-        value: &str,
-        max: usize,
-    ) -> Option<String> {
+    pub fn optional(&mut self, field: &str, label: &str, value: &str, max: usize) -> Option<String> {
         let v = value.trim();
         if v.is_empty() {
             return None;
@@ -103,9 +91,7 @@ pub fn check_phone(errors: &mut Invalid, field: &str, value: &str) -> Option<Str
         return None;
     }
     let digits: String = v.chars().filter(|c| c.is_ascii_digit()).collect();
-    let allowed = v
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ');
+    let allowed = v.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ');
     if !allowed || digits.len() < 7 || digits.len() > 15 {
         errors.add(field, "电话号码格式不正确：应为 7–15 位数字，可含“-”");
     }
@@ -136,10 +122,7 @@ mod tests {
     #[test]
     fn phone_rules() {
         let mut e = Invalid::new();
-        assert_eq!(
-            check_phone(&mut e, "phone", "0355-7221234").as_deref(),
-            Some("0355-7221234")
-        );
+        assert_eq!(check_phone(&mut e, "phone", "0355-7221234").as_deref(), Some("0355-7221234"));
         assert_eq!(check_phone(&mut e, "phone", " ").as_deref(), None);
         assert!(e.is_empty());
         check_phone(&mut e, "phone", "abc123");

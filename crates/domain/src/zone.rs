@@ -30,16 +30,12 @@ impl ZoneLevel {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|l| l.code() == s || l.label() == s)
+        Self::ALL.into_iter().find(|l| l.code() == s || l.label() == s)
     }
 }
 
 /// 化工园区安全风险等级. A is the HIGHEST risk, D the LOWEST.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum RiskGrade {
     A,
     B,
@@ -85,14 +81,10 @@ impl RegionCode {
         if s.len() != 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err("行政区划代码应为 6 位数字，例如 140423（襄垣县）".into());
         }
-        let n: u32 = s
-            .parse()
-            .map_err(|_| "行政区划代码应为 6 位数字".to_string())?;
+        let n: u32 = s.parse().map_err(|_| "行政区划代码应为 6 位数字".to_string())?;
         let province = n / 10_000;
         if !(11..=82).contains(&province) {
-            return Err(format!(
-                "行政区划代码前两位 {province:02} 不是有效的省级代码"
-            ));
+            return Err(format!("行政区划代码前两位 {province:02} 不是有效的省级代码"));
         }
         Ok(RegionCode(n))
     }
@@ -159,10 +151,7 @@ impl ZoneForm {
         } else {
             let g = RiskGrade::parse(&self.risk_grade);
             if g.is_none() {
-                e.add(
-                    "risk_grade",
-                    "化工园区安全风险等级应为 A、B、C、D 之一，或留空（非化工园区）",
-                );
+                e.add("risk_grade", "化工园区安全风险等级应为 A、B、C、D 之一，或留空（非化工园区）");
             }
             g
         };

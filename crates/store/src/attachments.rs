@@ -11,8 +11,7 @@ use object_store::ObjectStore;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -29,16 +28,8 @@ pub const ALLOWED: &[(&str, &str, &str)] = &[
     ("image/jpeg", "jpg", "JPEG 图片"),
     ("image/gif", "gif", "GIF 图片"),
     ("image/webp", "webp", "WebP 图片"),
-    (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "docx",
-        "Word 文档",
-    ),
-    (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "xlsx",
-        "Excel 表格",
-    ),
+    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", "Word 文档"),
+    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", "Excel 表格"),
 ];
 
 /// Where attachment bytes go.
@@ -55,10 +46,7 @@ impl Storage {
             .map_err(|e| StoreError::Config(format!("无法创建附件目录 {}：{e}", dir.display())))?;
         let fs = object_store::local::LocalFileSystem::new_with_prefix(dir)
             .map_err(|e| StoreError::Config(format!("附件目录不可用 {}：{e}", dir.display())))?;
-        Ok(Storage {
-            store: Arc::new(fs),
-            max_bytes,
-        })
+        Ok(Storage { store: Arc::new(fs), max_bytes })
     }
 
     /// Any object store (S3-compatible stores in multi-server deployments, memory in tests).
@@ -99,10 +87,7 @@ fn to_attachment(m: attachment::Model) -> Attachment {
 /// The MIME type of `bytes` if it is an allowed kind.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     let t = infer::get(bytes)?;
-    ALLOWED
-        .iter()
-        .find(|(mime, _, _)| *mime == t.mime_type())
-        .map(|(m, _, _)| *m)
+    ALLOWED.iter().find(|(mime, _, _)| *mime == t.mime_type()).map(|(m, _, _)| *m)
 }
 
 /// e.g. `20.0 MB`, computed in integers.
@@ -114,11 +99,7 @@ pub fn human_size(bytes: u64) -> String {
 fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    if cleaned.trim().is_empty() {
-        "附件".into()
-    } else {
-        cleaned.trim().to_string()
-    }
+    if cleaned.trim().is_empty() { "附件".into() } else { cleaned.trim().to_string() }
 }
 
 /// Stores an upload of the actor's zone, optionally linked to a record (`entity`, `entity_id`).
@@ -132,35 +113,22 @@ pub async fn upload(
 ) -> Result<Attachment, StoreError> {
     actor.require(Permission::Write)?;
     let zone_id = actor.own_write_zone()?;
-    let uploader = actor
-        .user_id
-        .ok_or(StoreError::Forbidden("附件须由登录用户上传".into()))?;
+    let uploader = actor.user_id.ok_or(StoreError::Forbidden("附件须由登录用户上传".into()))?;
     if bytes.is_empty() {
         return Err(Invalid::one("file", "请选择要上传的文件（文件为空）").into());
     }
     if bytes.len() as u64 > storage.max_bytes {
         return Err(Invalid::one(
             "file",
-            format!(
-                "文件过大：{}，上限 {}",
-                human_size(bytes.len() as u64),
-                human_size(storage.max_bytes)
-            ),
+            format!("文件过大：{}，上限 {}", human_size(bytes.len() as u64), human_size(storage.max_bytes)),
         )
         .into());
     }
     let Some(content_type) = sniff(&bytes) else {
         let names: Vec<&str> = ALLOWED.iter().map(|(_, e, _)| *e).collect();
-        return Err(Invalid::one(
-            "file",
-            format!("不支持的文件类型：只接受 {}", names.join("、")),
-        )
-        .into());
+        return Err(Invalid::one("file", format!("不支持的文件类型：只接受 {}", names.join("、"))).into());
     };
-    let sha = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let sha = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
     let key = format!("zones/{zone_id}/{}/{sha}", &sha[..2]);
     storage
         .store
@@ -202,10 +170,7 @@ pub async fn upload(
 }
 
 async fn find_scoped(db: &Db, scope: &Scope, id: i64) -> Result<attachment::Model, StoreError> {
-    let m = attachment::Entity::find_by_id(id)
-        .one(&db.conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let m = attachment::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     crate::zones::get(db, scope, m.zone_id).await?;
     Ok(m)
 }
@@ -215,12 +180,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Attachment, StoreErr
 }
 
 /// The bytes of an attachment the actor may see; the download is audited.
-pub async fn download(
-    db: &Db,
-    storage: &Storage,
-    actor: &Actor,
-    id: i64,
-) -> Result<(Attachment, Bytes), StoreError> {
+pub async fn download(db: &Db, storage: &Storage, actor: &Actor, id: i64) -> Result<(Attachment, Bytes), StoreError> {
     let m = find_scoped(db, &actor.scope(), id).await?;
     let bytes = storage
         .store

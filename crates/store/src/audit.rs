@@ -3,8 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kaifaqu_domain::audit::{Action, FieldChange, diff};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -33,9 +32,7 @@ pub struct AuditRecord {
 
 impl AuditRecord {
     pub fn action_label(&self) -> &'static str {
-        Action::parse(&self.action)
-            .map(Action::label)
-            .unwrap_or("其他")
+        Action::parse(&self.action).map(Action::label).unwrap_or("其他")
     }
 }
 
@@ -51,11 +48,7 @@ pub struct Change<'a> {
 }
 
 /// Appends one record on `conn` (pass the write's transaction so both commit or neither).
-pub async fn append<C: ConnectionTrait>(
-    conn: &C,
-    actor: &Actor,
-    change: Change<'_>,
-) -> Result<(), StoreError> {
+pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, change: Change<'_>) -> Result<(), StoreError> {
     let changes = diff(&change.before, &change.after, SECRET_FIELDS);
     let row = audit_log::ActiveModel {
         at: Set(Utc::now()),
@@ -100,25 +93,17 @@ fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveD
         None | Some("") => Ok(None),
         Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| {
-                serde::de::Error::custom(format!("日期“{v}”格式有误，应为 2025-05-28 这样的格式"))
-            }),
+            .map_err(|_| serde::de::Error::custom(format!("日期“{v}”格式有误，应为 2025-05-28 这样的格式"))),
     }
 }
 
 /// Newest first. A zone admin sees the zone's records; the system sees all.
-pub async fn search(
-    db: &Db,
-    scope: &Scope,
-    f: &AuditFilter,
-) -> Result<Page<AuditRecord>, StoreError> {
+pub async fn search(db: &Db, scope: &Scope, f: &AuditFilter) -> Result<Page<AuditRecord>, StoreError> {
     let mut q = audit_log::Entity::find();
     match scope {
         Scope::Zone { zone_id, .. } => q = q.filter(audit_log::Column::ZoneId.eq(*zone_id)),
         Scope::City { .. } => {
-            return Err(StoreError::Forbidden(
-                "市级账号不能查看开发区的审计日志".into(),
-            ));
+            return Err(StoreError::Forbidden("市级账号不能查看开发区的审计日志".into()));
         }
         Scope::System => {}
     }
@@ -136,35 +121,24 @@ pub async fn search(
     }
     let offset = kaifaqu_domain::time::shanghai();
     if let Some(from) = f.from {
-        let t = from
-            .and_hms_opt(0, 0, 0)
-            .and_then(|d| d.and_local_timezone(offset).single());
+        let t = from.and_hms_opt(0, 0, 0).and_then(|d| d.and_local_timezone(offset).single());
         if let Some(t) = t {
             q = q.filter(audit_log::Column::At.gte(t.with_timezone(&Utc)));
         }
     }
     if let Some(to) = f.to.and_then(|d| d.succ_opt()) {
-        let t = to
-            .and_hms_opt(0, 0, 0)
-            .and_then(|d| d.and_local_timezone(offset).single());
+        let t = to.and_hms_opt(0, 0, 0).and_then(|d| d.and_local_timezone(offset).single());
         if let Some(t) = t {
             q = q.filter(audit_log::Column::At.lt(t.with_timezone(&Utc)));
         }
     }
     let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
     let page = f.page.unwrap_or(1).max(1);
-    let paginator = q
-        .order_by_desc(audit_log::Column::At)
-        .order_by_desc(audit_log::Column::Id)
-        .paginate(&db.conn, per_page);
+    let paginator =
+        q.order_by_desc(audit_log::Column::At).order_by_desc(audit_log::Column::Id).paginate(&db.conn, per_page);
     let total = paginator.num_items().await?;
     let rows = paginator.fetch_page(page - 1).await?;
-    Ok(Page {
-        rows: rows.into_iter().map(to_record).collect(),
-        total,
-        page,
-        per_page,
-    })
+    Ok(Page { rows: rows.into_iter().map(to_record).collect(), total, page, per_page })
 }
 
 fn to_record(m: audit_log::Model) -> AuditRecord {
@@ -184,12 +158,7 @@ fn to_record(m: audit_log::Model) -> AuditRecord {
 }
 
 /// The history of one record (its "历史" tab), oldest first.
-pub async fn history(
-    db: &Db,
-    scope: &Scope,
-    entity: &str,
-    entity_id: &str,
-) -> Result<Vec<AuditRecord>, StoreError> {
+pub async fn history(db: &Db, scope: &Scope, entity: &str, entity_id: &str) -> Result<Vec<AuditRecord>, StoreError> {
     let mut q = audit_log::Entity::find()
         .filter(audit_log::Column::Entity.eq(entity))
         .filter(audit_log::Column::EntityId.eq(entity_id));
@@ -198,11 +167,7 @@ pub async fn history(
         Scope::City { .. } => return Ok(Vec::new()),
         Scope::System => {}
     }
-    let rows = q
-        .order_by_asc(audit_log::Column::At)
-        .order_by_asc(audit_log::Column::Id)
-        .all(&db.conn)
-        .await?;
+    let rows = q.order_by_asc(audit_log::Column::At).order_by_asc(audit_log::Column::Id).all(&db.conn).await?;
     Ok(rows.into_iter().map(to_record).collect())
 }
 
@@ -218,11 +183,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
 ];
 
 pub fn entity_label(code: &str) -> &str {
-    ENTITIES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, l)| *l)
-        .unwrap_or(code)
+    ENTITIES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or(code)
 }
 
 /// One record, if it is in the scope.

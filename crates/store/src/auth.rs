@@ -3,15 +3,13 @@
 use std::sync::OnceLock;
 
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use chrono::{DateTime, Duration, Utc};
 use kaifaqu_domain::audit::Action;
 use kaifaqu_domain::{Invalid, Role, password};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -51,9 +49,7 @@ pub fn hash_password(pw: &str) -> Result<String, StoreError> {
 }
 
 pub fn verify_password(pw: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A hash to verify against when the login name does not exist, so both cases take as long.
@@ -78,8 +74,7 @@ pub fn sha256_hex(s: &str) -> String {
 }
 
 /// The one message for every failed login: it does not tell whether the name exists.
-pub const LOGIN_FAILED: &str =
-    "登录名或密码不正确，或账号已被暂时锁定。连续输错 5 次将锁定 15 分钟。";
+pub const LOGIN_FAILED: &str = "登录名或密码不正确，或账号已被暂时锁定。连续输错 5 次将锁定 15 分钟。";
 
 /// A signed-in user and their session.
 #[derive(Debug, Clone)]
@@ -117,10 +112,7 @@ pub async fn login(
     user_agent: Option<&str>,
 ) -> Result<Option<NewSession>, StoreError> {
     let name = login_name.trim();
-    let found = user::Entity::find()
-        .filter(user::Column::LoginName.eq(name))
-        .one(&db.conn)
-        .await?;
+    let found = user::Entity::find().filter(user::Column::LoginName.eq(name)).one(&db.conn).await?;
     let Some(m) = found else {
         verify_password(pw, dummy_hash());
         // Recorded under the name that was typed, with no user id.
@@ -192,11 +184,7 @@ pub async fn login(
     txn.commit().await?;
     let depts = Default::default();
     Ok(Some(NewSession {
-        session: SessionUser {
-            user: to_user(m, &depts),
-            token_hash: sha256_hex(&token),
-            csrf_token: csrf,
-        },
+        session: SessionUser { user: to_user(m, &depts), token_hash: sha256_hex(&token), csrf_token: csrf },
         token,
     }))
 }
@@ -215,21 +203,13 @@ fn failed_change(user_id: Option<i64>, reason: &str) -> Change<'static> {
 
 /// The session behind a cookie value, if it is still valid (idle and absolute timeouts);
 /// an expired session is deleted. Touches `last_seen_at` at most once a minute.
-pub async fn session(
-    db: &Db,
-    policy: &AuthPolicy,
-    token: &str,
-) -> Result<Option<SessionUser>, StoreError> {
+pub async fn session(db: &Db, policy: &AuthPolicy, token: &str) -> Result<Option<SessionUser>, StoreError> {
     let hash = sha256_hex(token);
-    let Some(s) = session::Entity::find_by_id(hash.clone())
-        .one(&db.conn)
-        .await?
-    else {
+    let Some(s) = session::Entity::find_by_id(hash.clone()).one(&db.conn).await? else {
         return Ok(None);
     };
     let now = Utc::now();
-    let expired =
-        now - s.last_seen_at > policy.idle_timeout || now - s.created_at > policy.absolute_timeout;
+    let expired = now - s.last_seen_at > policy.idle_timeout || now - s.created_at > policy.absolute_timeout;
     let u = user::Entity::find_by_id(s.user_id).one(&db.conn).await?;
     let Some(u) = u.filter(|u| u.active && !expired) else {
         session::Entity::delete_by_id(hash).exec(&db.conn).await?;
@@ -241,17 +221,10 @@ pub async fn session(
         am.update(&db.conn).await?;
     }
     let depts = department_names(db, u.zone_id).await?;
-    Ok(Some(SessionUser {
-        user: to_user(u, &depts),
-        token_hash: hash,
-        csrf_token: s.csrf_token,
-    }))
+    Ok(Some(SessionUser { user: to_user(u, &depts), token_hash: hash, csrf_token: s.csrf_token }))
 }
 
-async fn department_names(
-    db: &Db,
-    zone_id: Option<i64>,
-) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+async fn department_names(db: &Db, zone_id: Option<i64>) -> Result<std::collections::HashMap<i64, String>, StoreError> {
     use crate::entities::department;
     let Some(z) = zone_id else {
         return Ok(Default::default());
@@ -268,9 +241,7 @@ async fn department_names(
 /// Ends one session (logout).
 pub async fn logout(db: &Db, actor: &Actor, token_hash: &str) -> Result<(), StoreError> {
     let txn = db.conn.begin().await?;
-    session::Entity::delete_by_id(token_hash.to_string())
-        .exec(&txn)
-        .await?;
+    session::Entity::delete_by_id(token_hash.to_string()).exec(&txn).await?;
     audit::append(
         &txn,
         actor,
@@ -291,10 +262,7 @@ pub async fn logout(db: &Db, actor: &Actor, token_hash: &str) -> Result<(), Stor
 
 /// Ends every session of a user.
 pub async fn end_sessions<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), StoreError> {
-    session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(user_id))
-        .exec(conn)
-        .await?;
+    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(conn).await?;
     Ok(())
 }
 
@@ -336,17 +304,9 @@ pub(crate) async fn store_password(
 }
 
 /// A user changes their own password; every session of theirs ends (they log in again).
-pub async fn change_own_password(
-    db: &Db,
-    actor: &Actor,
-    old: &str,
-    new: &str,
-) -> Result<(), StoreError> {
+pub async fn change_own_password(db: &Db, actor: &Actor, old: &str, new: &str) -> Result<(), StoreError> {
     let id = actor.user_id.ok_or(StoreError::NotFound)?;
-    let m = user::Entity::find_by_id(id)
-        .one(&db.conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let m = user::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     let mut e = Invalid::new();
     if !verify_password(old, &m.password_hash) {
         e.add("old_password", "原密码不正确");
@@ -383,11 +343,7 @@ fn to_token(m: api_token::Model) -> ApiToken {
 }
 
 /// Creates a token for the actor; returns its value, which is shown once and stored hashed.
-pub async fn create_token(
-    db: &Db,
-    actor: &Actor,
-    name: &str,
-) -> Result<(ApiToken, String), StoreError> {
+pub async fn create_token(db: &Db, actor: &Actor, name: &str) -> Result<(ApiToken, String), StoreError> {
     let user_id = actor.user_id.ok_or(StoreError::NotFound)?;
     let mut e = Invalid::new();
     let name = e.required("name", "令牌名称", name, 100);
@@ -479,17 +435,11 @@ pub async fn token_user(db: &Db, value: &str) -> Result<Option<User>, StoreError
     if t.revoked_at.is_some() {
         return Ok(None);
     }
-    let Some(u) = user::Entity::find_by_id(t.user_id)
-        .one(&db.conn)
-        .await?
-        .filter(|u| u.active)
-    else {
+    let Some(u) = user::Entity::find_by_id(t.user_id).one(&db.conn).await?.filter(|u| u.active) else {
         return Ok(None);
     };
     let now = Utc::now();
-    if t.last_used_at
-        .is_none_or(|l| now - l > Duration::seconds(60))
-    {
+    if t.last_used_at.is_none_or(|l| now - l > Duration::seconds(60)) {
         let mut am = t.into_active_model();
         am.last_used_at = Set(Some(now));
         am.update(&db.conn).await?;

@@ -7,7 +7,7 @@ use std::path::Path;
 use sea_orm::{ConnectionTrait, Statement, Value};
 
 use crate::StoreError;
-use crate::db::{Db, Engine, redact_url};
+use crate::db::{Db, Engine};
 
 pub enum BackupOutcome {
     Written { bytes: u64 },
@@ -20,7 +20,7 @@ pub async fn backup(db: &Db, target: &Path) -> Result<BackupOutcome, StoreError>
             command: format!(
                 "pg_dump --format=custom --file={} '{}'",
                 target.display(),
-                redact_url(&db.display_url())
+                without_password(&db.display_url())
             ),
         }),
         Engine::Sqlite => {
@@ -31,20 +31,26 @@ pub async fn backup(db: &Db, target: &Path) -> Result<BackupOutcome, StoreError>
                 )));
             }
             if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Config(format!("无法创建备份目录 {}：{e}", dir.display()))
-                })?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Config(format!("无法创建备份目录 {}：{e}", dir.display())))?;
             }
             let path = target.to_string_lossy().to_string();
             db.conn
-                .execute_raw(Statement::from_sql_and_values(
-                    db.backend(),
-                    "VACUUM INTO ?",
-                    [Value::from(path)],
-                ))
+                .execute_raw(Statement::from_sql_and_values(db.backend(), "VACUUM INTO ?", [Value::from(path)]))
                 .await?;
             let bytes = std::fs::metadata(target).map(|m| m.len()).unwrap_or(0);
             Ok(BackupOutcome::Written { bytes })
         }
+    }
+}
+
+/// The URL without its password: pg_dump asks for it (or reads ~/.pgpass).
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => url.to_string(),
     }
 }

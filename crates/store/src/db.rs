@@ -4,14 +4,10 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sea_orm::sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, SqlxPostgresConnector,
-    SqlxSqliteConnector,
-};
+use sea_orm::sqlx::Connection;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
 
 use crate::StoreError;
 
@@ -50,15 +46,9 @@ pub fn redact_url(url: &str) -> String {
 
 /// The SQLite file a `sqlite://` URL names (`None` for in-memory).
 pub fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or("");
-    if path.is_empty() || path == ":memory:" {
-        None
-    } else {
-        Some(PathBuf::from(path))
-    }
+    if path.is_empty() || path == ":memory:" { None } else { Some(PathBuf::from(path)) }
 }
 
 /// A connected database.
@@ -80,9 +70,8 @@ impl Db {
                     && let Some(dir) = path.parent()
                     && !dir.as_os_str().is_empty()
                 {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        StoreError::Config(format!("无法创建数据库目录 {}：{e}", dir.display()))
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Config(format!("无法创建数据库目录 {}：{e}", dir.display())))?;
                 }
                 let opts = SqliteConnectOptions::from_str(url)
                     .map_err(|e| StoreError::Config(format!("SQLite 地址有误：{e}")))?
@@ -95,48 +84,34 @@ impl Db {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(if in_memory { 1 } else { 8 })
                     .min_connections(if in_memory { 1 } else { 0 })
-                    .idle_timeout(if in_memory {
-                        None
-                    } else {
-                        Some(Duration::from_secs(600))
-                    })
-                    .max_lifetime(if in_memory {
-                        None
-                    } else {
-                        Some(Duration::from_secs(3600))
-                    })
+                    .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+                    .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
                     .connect_with(opts)
                     .await
-                    .map_err(|e| {
-                        StoreError::Unreachable(format!(
-                            "无法打开 SQLite 数据库 {}：{e}",
-                            redact_url(url)
-                        ))
-                    })?;
+                    .map_err(|e| StoreError::Unreachable(format!("无法打开 SQLite 数据库 {}：{e}", redact_url(url))))?;
                 SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
             }
             Engine::Postgres => {
                 let opts = PgConnectOptions::from_str(url)
                     .map_err(|e| StoreError::Config(format!("PostgreSQL 地址有误：{e}")))?;
+                // One direct connection first: a refused or misaddressed server fails at once
+                // instead of after the pool's acquire timeout.
+                let probe = PgConnection::connect_with(&opts).await.map_err(|e| {
+                    StoreError::Unreachable(format!("无法连接 PostgreSQL 数据库 {}：{e}", redact_url(url)))
+                })?;
+                let _ = probe.close().await;
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)
                     .await
                     .map_err(|e| {
-                        StoreError::Unreachable(format!(
-                            "无法连接 PostgreSQL 数据库 {}：{e}",
-                            redact_url(url)
-                        ))
+                        StoreError::Unreachable(format!("无法连接 PostgreSQL 数据库 {}：{e}", redact_url(url)))
                     })?;
                 SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
             }
         };
-        Ok(Db {
-            conn,
-            engine,
-            url: url.to_string(),
-        })
+        Ok(Db { conn, engine, url: url.to_string() })
     }
 
     pub fn backend(&self) -> DatabaseBackend {
@@ -164,18 +139,9 @@ mod tests {
 
     #[test]
     fn scheme_is_strict() {
-        assert_eq!(
-            Engine::from_url("sqlite://data/k.db").unwrap(),
-            Engine::Sqlite
-        );
-        assert_eq!(
-            Engine::from_url("postgres://u@h/db").unwrap(),
-            Engine::Postgres
-        );
-        assert_eq!(
-            Engine::from_url("postgresql://u@h/db").unwrap(),
-            Engine::Postgres
-        );
+        assert_eq!(Engine::from_url("sqlite://data/k.db").unwrap(), Engine::Sqlite);
+        assert_eq!(Engine::from_url("postgres://u@h/db").unwrap(), Engine::Postgres);
+        assert_eq!(Engine::from_url("postgresql://u@h/db").unwrap(), Engine::Postgres);
         let e = Engine::from_url("mysql://u@h/db").unwrap_err().to_string();
         assert!(e.contains("无法识别"), "{e}");
         assert!(Engine::from_url("data/k.db").is_err());
@@ -183,22 +149,13 @@ mod tests {
 
     #[test]
     fn passwords_are_hidden() {
-        assert_eq!(
-            redact_url("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
     }
 
     #[test]
     fn sqlite_paths() {
-        assert_eq!(
-            sqlite_path("sqlite://data/k.db"),
-            Some(PathBuf::from("data/k.db"))
-        );
-        assert_eq!(
-            sqlite_path("sqlite:///tmp/k.db?mode=rwc"),
-            Some(PathBuf::from("/tmp/k.db"))
-        );
+        assert_eq!(sqlite_path("sqlite://data/k.db"), Some(PathBuf::from("data/k.db")));
+        assert_eq!(sqlite_path("sqlite:///tmp/k.db?mode=rwc"), Some(PathBuf::from("/tmp/k.db")));
         assert_eq!(sqlite_path("sqlite::memory:"), None);
     }
 }

@@ -39,28 +39,8 @@ const DEPARTMENTS: &[&str] = &[
 ];
 
 const DICTIONARY: &[(&str, &[&str])] = &[
-    (
-        "industry_chain",
-        &[
-            "煤化工",
-            "新材料",
-            "固废综合利用",
-            "PVC 深加工",
-            "新能源",
-            "装备制造",
-        ],
-    ),
-    (
-        "promotion_channel",
-        &[
-            "产业链招商",
-            "以商招商",
-            "乡情招商",
-            "小分队招商",
-            "科技招商",
-            "其他",
-        ],
-    ),
+    ("industry_chain", &["煤化工", "新材料", "固废综合利用", "PVC 深加工", "新能源", "装备制造"]),
+    ("promotion_channel", &["产业链招商", "以商招商", "乡情招商", "小分队招商", "科技招商", "其他"]),
     (
         "promotion_team",
         &[
@@ -74,28 +54,8 @@ const DICTIONARY: &[(&str, &[&str])] = &[
             "第八招商小分队",
         ],
     ),
-    (
-        "hazard_category",
-        &[
-            "安全管理",
-            "设备设施",
-            "作业环境",
-            "消防安全",
-            "危险化学品",
-            "特殊作业",
-        ],
-    ),
-    (
-        "task_source",
-        &[
-            "年度计划",
-            "省委巡视整改",
-            "市委巡察整改",
-            "调度会",
-            "领导交办",
-            "其他",
-        ],
-    ),
+    ("hazard_category", &["安全管理", "设备设施", "作业环境", "消防安全", "危险化学品", "特殊作业"]),
+    ("task_source", &["年度计划", "省委巡视整改", "市委巡察整改", "调度会", "领导交办", "其他"]),
 ];
 
 /// (login, display name, role, department index).
@@ -118,14 +78,8 @@ pub enum DemoOutcome {
 
 /// Loads the demo data unless it is there already. Refuses a database holding real data.
 pub async fn load(db: &Db) -> Result<DemoOutcome, StoreError> {
-    let real_zones = zone::Entity::find()
-        .filter(zone::Column::IsDemo.eq(false))
-        .count(&db.conn)
-        .await?;
-    let real_users = user::Entity::find()
-        .filter(user::Column::IsDemo.eq(false))
-        .count(&db.conn)
-        .await?;
+    let real_zones = zone::Entity::find().filter(zone::Column::IsDemo.eq(false)).count(&db.conn).await?;
+    let real_users = user::Entity::find().filter(user::Column::IsDemo.eq(false)).count(&db.conn).await?;
     if real_zones > 0 || real_users > 0 {
         return Err(StoreError::Config(format!(
             "数据库中已有正式数据（{real_zones} 个开发区、{real_users} 个用户），不能载入演示数据。请使用一个新的数据库文件。"
@@ -151,11 +105,7 @@ pub async fn load(db: &Db) -> Result<DemoOutcome, StoreError> {
     let home = home.expect("at least one demo zone");
     let mut dept_ids = Vec::new();
     for (i, name) in DEPARTMENTS.iter().enumerate() {
-        let f = DepartmentForm {
-            name: name.to_string(),
-            sort_order: ((i + 1) * 10).to_string(),
-            active: None,
-        };
+        let f = DepartmentForm { name: name.to_string(), sort_order: ((i + 1) * 10).to_string(), active: None };
         dept_ids.push(departments::create(db, &actor, home.id, &f).await?.id);
     }
     for (kind, values) in DICTIONARY {
@@ -180,11 +130,7 @@ pub async fn load(db: &Db) -> Result<DemoOutcome, StoreError> {
             password: password.clone(),
             ..Default::default()
         };
-        let where_ = if *role == "city" {
-            Home::City(home.city_code.clone())
-        } else {
-            Home::Zone(home.id)
-        };
+        let where_ = if *role == "city" { Home::City(home.city_code.clone()) } else { Home::Zone(home.id) };
         let u = users::create(db, &actor, Some(where_), &f).await?;
         accounts.push((u.login_name, u.role.label().to_string()));
     }

@@ -4,8 +4,7 @@ use kaifaqu_domain::audit::Action;
 use kaifaqu_domain::validate::NAME_MAX;
 use kaifaqu_domain::{Invalid, Permission};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -24,13 +23,7 @@ pub struct Department {
 }
 
 fn to_dept(m: department::Model) -> Department {
-    Department {
-        id: m.id,
-        zone_id: m.zone_id,
-        name: m.name,
-        sort_order: m.sort_order,
-        active: m.active,
-    }
+    Department { id: m.id, zone_id: m.zone_id, name: m.name, sort_order: m.sort_order, active: m.active }
 }
 
 fn audit_view(m: &department::Model) -> serde_json::Value {
@@ -59,10 +52,7 @@ impl DepartmentForm {
                 0
             })
         };
-        let active = self
-            .active
-            .as_deref()
-            .is_none_or(|s| matches!(s, "on" | "true" | "1"));
+        let active = self.active.as_deref().is_none_or(|s| matches!(s, "on" | "true" | "1"));
         e.into_result()?;
         Ok((name, sort, active))
     }
@@ -89,33 +79,18 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64) -> Result<Vec<Department
 
 /// The department `id` if the actor may change it (another zone's is "not found").
 async fn find(db: &Db, actor: &Actor, id: i64) -> Result<department::Model, StoreError> {
-    let m = department::Entity::find_by_id(id)
-        .one(&db.conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let m = department::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     actor.write_zone(m.zone_id)?;
     Ok(m)
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Department, StoreError> {
-    let m = department::Entity::find_by_id(id)
-        .one(&db.conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let m = department::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     let z = crate::zones::get(db, &Scope::System, m.zone_id).await?;
-    if scope.sees(z.id, &z.city_code) {
-        Ok(to_dept(m))
-    } else {
-        Err(StoreError::NotFound)
-    }
+    if scope.sees(z.id, &z.city_code) { Ok(to_dept(m)) } else { Err(StoreError::NotFound) }
 }
 
-pub async fn create(
-    db: &Db,
-    actor: &Actor,
-    zone_id: i64,
-    f: &DepartmentForm,
-) -> Result<Department, StoreError> {
+pub async fn create(db: &Db, actor: &Actor, zone_id: i64, f: &DepartmentForm) -> Result<Department, StoreError> {
     actor.require(Permission::Administer)?;
     let zone_id = actor.write_zone(zone_id)?;
     let (name, sort_order, _) = f.validate()?;
@@ -149,12 +124,7 @@ pub async fn create(
     Ok(to_dept(m))
 }
 
-pub async fn update(
-    db: &Db,
-    actor: &Actor,
-    id: i64,
-    f: &DepartmentForm,
-) -> Result<Department, StoreError> {
+pub async fn update(db: &Db, actor: &Actor, id: i64, f: &DepartmentForm) -> Result<Department, StoreError> {
     actor.require(Permission::Administer)?;
     let before = find(db, actor, id).await?;
     let (name, sort_order, active) = f.validate()?;
@@ -163,10 +133,7 @@ pub async fn update(
     am.name = Set(name);
     am.sort_order = Set(sort_order);
     am.active = Set(active);
-    let after = am
-        .update(&txn)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "name", "本开发区已有同名科室"))?;
+    let after = am.update(&txn).await.map_err(|e| StoreError::unique_as(e, "name", "本开发区已有同名科室"))?;
     audit::append(
         &txn,
         actor,
@@ -191,19 +158,13 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64) -> Result<(), StoreError> {
     let before = find(db, actor, id).await?;
     let zone_id = before.zone_id;
     let txn = db.conn.begin().await?;
-    department::Entity::delete_by_id(id)
-        .exec(&txn)
-        .await
-        .map_err(|e| {
-            if StoreError::is_foreign_key_violation(&e) {
-                StoreError::Invalid(Invalid::one(
-                    "name",
-                    "该科室下还有用户或记录，不能删除，只能停用",
-                ))
-            } else {
-                StoreError::Db(e)
-            }
-        })?;
+    department::Entity::delete_by_id(id).exec(&txn).await.map_err(|e| {
+        if StoreError::is_foreign_key_violation(&e) {
+            StoreError::Invalid(Invalid::one("name", "该科室下还有用户或记录，不能删除，只能停用"))
+        } else {
+            StoreError::Db(e)
+        }
+    })?;
     audit::append(
         &txn,
         actor,

@@ -5,8 +5,7 @@ use kaifaqu_domain::audit::Action;
 use kaifaqu_domain::validate::NAME_MAX;
 use kaifaqu_domain::{Invalid, Permission};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -87,10 +86,7 @@ impl ItemForm {
                 0
             })
         };
-        let active = self
-            .active
-            .as_deref()
-            .is_none_or(|s| matches!(s, "on" | "true" | "1"));
+        let active = self.active.as_deref().is_none_or(|s| matches!(s, "on" | "true" | "1"));
         e.into_result()?;
         Ok((kind, value, sort, active))
     }
@@ -122,29 +118,18 @@ pub async fn list(
 }
 
 async fn find(db: &Db, actor: &Actor, id: i64) -> Result<dictionary_item::Model, StoreError> {
-    let m = dictionary_item::Entity::find_by_id(id)
-        .one(&db.conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let m = dictionary_item::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     actor.write_zone(m.zone_id)?;
     Ok(m)
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<DictionaryItem, StoreError> {
-    let m = dictionary_item::Entity::find_by_id(id)
-        .one(&db.conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let m = dictionary_item::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     crate::zones::get(db, scope, m.zone_id).await?;
     Ok(to_item(m))
 }
 
-pub async fn create(
-    db: &Db,
-    actor: &Actor,
-    zone_id: i64,
-    f: &ItemForm,
-) -> Result<DictionaryItem, StoreError> {
+pub async fn create(db: &Db, actor: &Actor, zone_id: i64, f: &ItemForm) -> Result<DictionaryItem, StoreError> {
     actor.require(Permission::Administer)?;
     let zone_id = actor.write_zone(zone_id)?;
     let (kind, value, sort_order, _) = f.validate()?;
@@ -180,12 +165,7 @@ pub async fn create(
 }
 
 /// Edits value, order and the active flag (the kind stays).
-pub async fn update(
-    db: &Db,
-    actor: &Actor,
-    id: i64,
-    f: &ItemForm,
-) -> Result<DictionaryItem, StoreError> {
+pub async fn update(db: &Db, actor: &Actor, id: i64, f: &ItemForm) -> Result<DictionaryItem, StoreError> {
     actor.require(Permission::Administer)?;
     let before = find(db, actor, id).await?;
     let mut form = f.clone();
@@ -196,10 +176,7 @@ pub async fn update(
     am.value = Set(value);
     am.sort_order = Set(sort_order);
     am.active = Set(active);
-    let after = am
-        .update(&txn)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "value", "该类别下已有相同的值"))?;
+    let after = am.update(&txn).await.map_err(|e| StoreError::unique_as(e, "value", "该类别下已有相同的值"))?;
     audit::append(
         &txn,
         actor,
@@ -224,19 +201,13 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64) -> Result<(), StoreError> {
     actor.require(Permission::Administer)?;
     let before = find(db, actor, id).await?;
     let txn = db.conn.begin().await?;
-    dictionary_item::Entity::delete_by_id(id)
-        .exec(&txn)
-        .await
-        .map_err(|e| {
-            if StoreError::is_foreign_key_violation(&e) {
-                StoreError::Invalid(Invalid::one(
-                    "value",
-                    "该字典值已被记录使用，不能删除，只能停用",
-                ))
-            } else {
-                StoreError::Db(e)
-            }
-        })?;
+    dictionary_item::Entity::delete_by_id(id).exec(&txn).await.map_err(|e| {
+        if StoreError::is_foreign_key_violation(&e) {
+            StoreError::Invalid(Invalid::one("value", "该字典值已被记录使用，不能删除，只能停用"))
+        } else {
+            StoreError::Db(e)
+        }
+    })?;
     audit::append(
         &txn,
         actor,

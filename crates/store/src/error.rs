@@ -37,17 +37,12 @@ impl StoreError {
     /// Maps a unique-constraint violation to a field error; other errors pass through.
     pub fn unique_as(err: DbErr, field: &str, message: &str) -> StoreError {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                StoreError::Invalid(Invalid::one(field, message))
-            }
+            Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Invalid(Invalid::one(field, message)),
             _ => StoreError::Db(err),
         }
     }
 
     pub fn is_foreign_key_violation(err: &DbErr) -> bool {
-        matches!(
-            err.sql_err(),
-            Some(SqlErr::ForeignKeyConstraintViolation(_))
-        )
+        matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
     }
 }

@@ -48,17 +48,9 @@ impl Actor {
             return Scope::System;
         }
         match (self.zone_id, &self.city_code) {
-            (Some(zone_id), _) => Scope::Zone {
-                zone_id,
-                write: self.role.has(Permission::Write),
-            },
-            (None, Some(city)) => Scope::City {
-                city_code: city.clone(),
-            },
-            (None, None) => Scope::Zone {
-                zone_id: -1,
-                write: false,
-            },
+            (Some(zone_id), _) => Scope::Zone { zone_id, write: self.role.has(Permission::Write) },
+            (None, Some(city)) => Scope::City { city_code: city.clone() },
+            (None, None) => Scope::Zone { zone_id: -1, write: false },
         }
     }
 
@@ -76,10 +68,7 @@ impl Actor {
             return Ok(zone_id);
         }
         match self.scope() {
-            Scope::Zone {
-                zone_id: own,
-                write: true,
-            } if own == zone_id => Ok(zone_id),
+            Scope::Zone { zone_id: own, write: true } if own == zone_id => Ok(zone_id),
             Scope::Zone { zone_id: own, .. } if own != zone_id => Err(StoreError::NotFound),
             _ => Err(StoreError::Forbidden("当前账号只能查看，不能修改".into())),
         }
@@ -89,9 +78,7 @@ impl Actor {
     pub fn own_write_zone(&self) -> Result<i64, StoreError> {
         match self.zone_id {
             Some(z) => self.write_zone(z),
-            None => Err(StoreError::Forbidden(
-                "市级账号只能查看，不能修改开发区的记录".into(),
-            )),
+            None => Err(StoreError::Forbidden("市级账号只能查看，不能修改开发区的记录".into())),
         }
     }
 }
@@ -131,23 +118,9 @@ mod tests {
 
     #[test]
     fn viewer_and_city_never_write() {
-        assert!(matches!(
-            user(Role::Viewer, Some(1), None).write_zone(1),
-            Err(StoreError::Forbidden(_))
-        ));
-        assert!(matches!(
-            user(Role::City, None, Some("140400")).own_write_zone(),
-            Err(StoreError::Forbidden(_))
-        ));
-        assert!(
-            user(Role::City, None, Some("140400"))
-                .scope()
-                .sees(5, "140400")
-        );
-        assert!(
-            !user(Role::City, None, Some("140400"))
-                .scope()
-                .sees(5, "140100")
-        );
+        assert!(matches!(user(Role::Viewer, Some(1), None).write_zone(1), Err(StoreError::Forbidden(_))));
+        assert!(matches!(user(Role::City, None, Some("140400")).own_write_zone(), Err(StoreError::Forbidden(_))));
+        assert!(user(Role::City, None, Some("140400")).scope().sees(5, "140400"));
+        assert!(!user(Role::City, None, Some("140400")).scope().sees(5, "140100"));
     }
 }

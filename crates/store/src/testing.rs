@@ -24,9 +24,7 @@ pub async fn sqlite() -> Db {
     let dir = std::env::temp_dir().join("kaifaqu-tests");
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join(format!("{}.db", unique("t")));
-    crate::open(&format!("sqlite://{}", path.display()))
-        .await
-        .expect("sqlite test database")
+    crate::open(&format!("sqlite://{}", path.display())).await.expect("sqlite test database")
 }
 
 /// The URL of a new, empty PostgreSQL database, or `None` when PostgreSQL tests are off.
@@ -39,14 +37,9 @@ pub async fn postgres_url() -> Option<String> {
         return None;
     };
     let name = unique("kfq_t");
-    let db = Db::connect(&admin)
-        .await
-        .expect("connect to the PostgreSQL test server");
+    let db = Db::connect(&admin).await.expect("connect to the PostgreSQL test server");
     db.conn
-        .execute_raw(Statement::from_string(
-            db.backend(),
-            format!("CREATE DATABASE {name}"),
-        ))
+        .execute_raw(Statement::from_string(db.backend(), format!("CREATE DATABASE {name}")))
         .await
         .expect("create test database");
     db.close().await;
@@ -77,9 +70,7 @@ macro_rules! db_test {
             use super::*;
             #[tokio::test]
             async fn sqlite() {
-                let db = $crate::testing::database($crate::Engine::Sqlite)
-                    .await
-                    .unwrap();
+                let db = $crate::testing::database($crate::Engine::Sqlite).await.unwrap();
                 ($body)(db).await;
             }
             #[tokio::test]

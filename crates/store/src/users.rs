@@ -7,8 +7,8 @@ use kaifaqu_domain::audit::Action;
 use kaifaqu_domain::validate::{NAME_MAX, check_phone};
 use kaifaqu_domain::{Invalid, Permission, Role, password};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -122,14 +122,9 @@ fn validate(f: &UserForm, e: &mut Invalid) -> Valid {
     if login_name.is_empty() {
         e.add("login_name", "登录名不能为空");
     } else if login_name.len() > 64
-        || !login_name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        || !login_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
     {
-        e.add(
-            "login_name",
-            "登录名只能用英文字母、数字和 _ . -，不超过 64 位",
-        );
+        e.add("login_name", "登录名只能用英文字母、数字和 _ . -，不超过 64 位");
     }
     let display_name = e.required("display_name", "姓名", &f.display_name, NAME_MAX);
     let phone = check_phone(e, "phone", &f.phone);
@@ -148,26 +143,13 @@ fn validate(f: &UserForm, e: &mut Invalid) -> Valid {
             }
         }
     };
-    Valid {
-        login_name,
-        display_name,
-        phone,
-        role: role.unwrap_or(Role::Viewer),
-        department_id,
-    }
+    Valid { login_name, display_name, phone, role: role.unwrap_or(Role::Viewer), department_id }
 }
 
-async fn department_in_zone(
-    db: &Db,
-    zone_id: i64,
-    dept: Option<i64>,
-    e: &mut Invalid,
-) -> Result<(), StoreError> {
+async fn department_in_zone(db: &Db, zone_id: i64, dept: Option<i64>, e: &mut Invalid) -> Result<(), StoreError> {
     if let Some(d) = dept {
-        let found = department::Entity::find_by_id(d)
-            .filter(department::Column::ZoneId.eq(zone_id))
-            .one(&db.conn)
-            .await?;
+        let found =
+            department::Entity::find_by_id(d).filter(department::Column::ZoneId.eq(zone_id)).one(&db.conn).await?;
         if found.is_none() {
             e.add("department_id", "所选科室不属于本开发区");
         }
@@ -177,12 +159,7 @@ async fn department_in_zone(
 
 /// Creates a user. A zone admin creates users of their own zone; only the system (command
 /// line) creates city-level users or users of another zone.
-pub async fn create(
-    db: &Db,
-    actor: &Actor,
-    home: Option<Home>,
-    f: &UserForm,
-) -> Result<User, StoreError> {
+pub async fn create(db: &Db, actor: &Actor, home: Option<Home>, f: &UserForm) -> Result<User, StoreError> {
     actor.require(Permission::Administer)?;
     let home = match (actor.is_system(), home) {
         (true, Some(h)) => h,
@@ -249,20 +226,13 @@ pub async fn create(
 }
 
 async fn find_scoped(db: &Db, scope: &Scope, id: i64) -> Result<user::Model, StoreError> {
-    let m = user::Entity::find_by_id(id)
-        .one(&db.conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let m = user::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     let visible = match scope {
         Scope::System => true,
         Scope::Zone { zone_id, .. } => m.zone_id == Some(*zone_id),
         Scope::City { city_code } => m.city_code.as_deref() == Some(city_code.as_str()),
     };
-    if visible {
-        Ok(m)
-    } else {
-        Err(StoreError::NotFound)
-    }
+    if visible { Ok(m) } else { Err(StoreError::NotFound) }
 }
 
 async fn dept_names(db: &Db, zone_id: Option<i64>) -> Result<HashMap<i64, String>, StoreError> {
@@ -270,11 +240,7 @@ async fn dept_names(db: &Db, zone_id: Option<i64>) -> Result<HashMap<i64, String
     if let Some(z) = zone_id {
         q = q.filter(department::Column::ZoneId.eq(z));
     }
-    Ok(q.all(&db.conn)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.name))
-        .collect())
+    Ok(q.all(&db.conn).await?.into_iter().map(|d| (d.id, d.name)).collect())
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<User, StoreError> {
@@ -312,9 +278,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &UserFilter) -> Result<Page<User>, 
     let text = f.q.trim();
     if !text.is_empty() {
         q = q.filter(
-            Condition::any()
-                .add(user::Column::LoginName.contains(text))
-                .add(user::Column::DisplayName.contains(text)),
+            Condition::any().add(user::Column::LoginName.contains(text)).add(user::Column::DisplayName.contains(text)),
         );
     }
     if let Some(r) = Role::parse(f.role.trim()) {
@@ -332,12 +296,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &UserFilter) -> Result<Page<User>, 
     let total = p.num_items().await?;
     let rows = p.fetch_page(page - 1).await?;
     let depts = dept_names(db, zone).await?;
-    Ok(Page {
-        rows: rows.into_iter().map(|m| to_user(m, &depts)).collect(),
-        total,
-        page,
-        per_page,
-    })
+    Ok(Page { rows: rows.into_iter().map(|m| to_user(m, &depts)).collect(), total, page, per_page })
 }
 
 /// Edits name, phone, role, department and the active flag. Deactivating ends the user's sessions.
@@ -354,10 +313,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &UserForm) -> Result<Use
     if (before.role == Role::City.code()) != (v.role == Role::City) {
         e.add("role", "开发区账号与市级账号不能互相转换");
     }
-    let active = f
-        .active
-        .as_deref()
-        .is_some_and(|s| matches!(s, "on" | "true" | "1"));
+    let active = f.active.as_deref().is_some_and(|s| matches!(s, "on" | "true" | "1"));
     if Some(id) == actor.user_id && (!active || v.role != Role::Admin) {
         e.add("active", "不能停用自己的账号或取消自己的管理员角色");
     }
@@ -396,12 +352,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &UserForm) -> Result<Use
 }
 
 /// An admin sets a new password: the user must change it at next login; their sessions end.
-pub async fn reset_password(
-    db: &Db,
-    actor: &Actor,
-    id: i64,
-    new_password: &str,
-) -> Result<(), StoreError> {
+pub async fn reset_password(db: &Db, actor: &Actor, id: i64, new_password: &str) -> Result<(), StoreError> {
     actor.require(Permission::Administer)?;
     let before = find_scoped(db, &actor.scope(), id).await?;
     if let Some(z) = before.zone_id {
@@ -414,10 +365,7 @@ pub async fn reset_password(
 
 /// Looks a user up by login name (for the command line).
 pub async fn find_by_login(db: &Db, login_name: &str) -> Result<Option<User>, StoreError> {
-    let m = user::Entity::find()
-        .filter(user::Column::LoginName.eq(login_name.trim()))
-        .one(&db.conn)
-        .await?;
+    let m = user::Entity::find().filter(user::Column::LoginName.eq(login_name.trim())).one(&db.conn).await?;
     match m {
         Some(m) => {
             let depts = dept_names(db, m.zone_id).await?;

@@ -5,8 +5,7 @@ use kaifaqu_domain::audit::Action;
 use kaifaqu_domain::zone::{RiskGrade, ZoneForm, ZoneInput, ZoneLevel};
 use kaifaqu_domain::{Invalid, Permission};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -35,9 +34,7 @@ impl Zone {
     }
 
     pub fn risk_label(&self) -> &'static str {
-        self.risk_grade
-            .map(RiskGrade::label)
-            .unwrap_or("非化工园区")
+        self.risk_grade.map(RiskGrade::label).unwrap_or("非化工园区")
     }
 }
 
@@ -71,41 +68,21 @@ pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Zone>, StoreError> {
         Scope::City { city_code } => q = q.filter(zone::Column::CityCode.eq(city_code.clone())),
         Scope::System => {}
     }
-    let rows = q
-        .order_by_asc(zone::Column::CityCode)
-        .order_by_asc(zone::Column::Id)
-        .all(&db.conn)
-        .await?;
+    let rows = q.order_by_asc(zone::Column::CityCode).order_by_asc(zone::Column::Id).all(&db.conn).await?;
     Ok(rows.into_iter().map(to_zone).collect())
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Zone, StoreError> {
-    let m = zone::Entity::find_by_id(id)
-        .one(&db.conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    if scope.sees(m.id, &m.city_code) {
-        Ok(to_zone(m))
-    } else {
-        Err(StoreError::NotFound)
-    }
+    let m = zone::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
+    if scope.sees(m.id, &m.city_code) { Ok(to_zone(m)) } else { Err(StoreError::NotFound) }
 }
 
 pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<Zone>, StoreError> {
-    Ok(zone::Entity::find()
-        .filter(zone::Column::Name.eq(name.trim()))
-        .one(&db.conn)
-        .await?
-        .map(to_zone))
+    Ok(zone::Entity::find().filter(zone::Column::Name.eq(name.trim())).one(&db.conn).await?.map(to_zone))
 }
 
 /// Creates a zone (system only: the command line and the demo loader).
-pub async fn create(
-    db: &Db,
-    actor: &Actor,
-    input: &ZoneInput,
-    is_demo: bool,
-) -> Result<Zone, StoreError> {
+pub async fn create(db: &Db, actor: &Actor, input: &ZoneInput, is_demo: bool) -> Result<Zone, StoreError> {
     if !actor.is_system() {
         return Err(StoreError::Forbidden("开发区只能由系统管理命令创建".into()));
     }
@@ -147,17 +124,10 @@ pub async fn create(
 pub async fn update(db: &Db, actor: &Actor, id: i64, form: &ZoneForm) -> Result<Zone, StoreError> {
     actor.require(Permission::Administer)?;
     let zone_id = actor.write_zone(id)?;
-    let before = zone::Entity::find_by_id(zone_id)
-        .one(&db.conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let before = zone::Entity::find_by_id(zone_id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     let input = form.validate()?;
     if !actor.is_system() && input.region_code.city().as_str() != before.city_code {
-        return Err(Invalid::one(
-            "region_code",
-            "行政区划代码须属于本开发区所在城市；跨市调整请联系系统运维",
-        )
-        .into());
+        return Err(Invalid::one("region_code", "行政区划代码须属于本开发区所在城市；跨市调整请联系系统运维").into());
     }
     let txn = db.conn.begin().await?;
     let mut am = before.clone().into_active_model();
@@ -168,10 +138,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, form: &ZoneForm) -> Result<
     am.city_name = Set(input.city_name.clone());
     am.risk_grade = Set(input.risk_grade.map(|g| g.code().to_string()));
     am.staff_posts = Set(input.staff_posts);
-    let after = am
-        .update(&txn)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "name", "已有同名开发区"))?;
+    let after = am.update(&txn).await.map_err(|e| StoreError::unique_as(e, "name", "已有同名开发区"))?;
     audit::append(
         &txn,
         actor,

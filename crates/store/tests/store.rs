@@ -4,8 +4,7 @@ use kaifaqu_domain::Role;
 use kaifaqu_store::departments::DepartmentForm;
 use kaifaqu_store::users::{Home, UserForm};
 use kaifaqu_store::{
-    Actor, Db, Scope, StoreError, audit, auth, db_test, demo, departments, dictionaries, migrate,
-    users, zones,
+    Actor, Db, Scope, StoreError, audit, auth, db_test, demo, departments, dictionaries, migrate, users, zones,
 };
 use sea_orm::ConnectionTrait;
 
@@ -29,22 +28,14 @@ fn admin_of(zone_id: i64) -> Actor {
     }
 }
 
-db_test!(
-    migrations_are_idempotent_and_versioned,
-    |db: Db| async move {
-        assert_eq!(
-            migrate::current_version(&db).await.unwrap(),
-            migrate::latest_version()
-        );
-        assert!(migrate::run(&db).await.unwrap().is_empty());
-    }
-);
+db_test!(migrations_are_idempotent_and_versioned, |db: Db| async move {
+    assert_eq!(migrate::current_version(&db).await.unwrap(), migrate::latest_version());
+    assert!(migrate::run(&db).await.unwrap().is_empty());
+});
 
 db_test!(newer_database_is_refused, |db: Db| async move {
     db.conn
-        .execute_unprepared(
-            "INSERT INTO kaifaqu_schema (version, name, applied_at) VALUES (999, 'future', 'x')",
-        )
+        .execute_unprepared("INSERT INTO kaifaqu_schema (version, name, applied_at) VALUES (999, 'future', 'x')")
         .await
         .unwrap();
     let err = migrate::run(&db).await.unwrap_err().to_string();
@@ -57,19 +48,12 @@ db_test!(demo_loads_once_and_refuses_real_data, |db: Db| async move {
     assert_eq!(zs.len(), 8);
     let x = zones::get(&db, &Scope::System, home).await.unwrap();
     assert_eq!(
-        (
-            x.name.as_str(),
-            x.region_code.as_str(),
-            x.city_code.as_str()
-        ),
+        (x.name.as_str(), x.region_code.as_str(), x.city_code.as_str()),
         ("襄垣经济技术开发区", "140423", "140400")
     );
     assert_eq!(x.staff_posts, 31);
     assert_eq!(x.risk_grade.map(|g| g.code()), Some("D"));
-    assert!(matches!(
-        demo::load(&db).await.unwrap(),
-        demo::DemoOutcome::AlreadyLoaded
-    ));
+    assert!(matches!(demo::load(&db).await.unwrap(), demo::DemoOutcome::AlreadyLoaded));
     // a real user makes the database "real": the loader refuses
     let f = UserForm {
         login_name: "wang".into(),
@@ -78,9 +62,7 @@ db_test!(demo_loads_once_and_refuses_real_data, |db: Db| async move {
         password: "Abcdefg1!".into(),
         ..Default::default()
     };
-    users::create(&db, &Actor::system("cli"), Some(Home::Zone(home)), &f)
-        .await
-        .unwrap();
+    users::create(&db, &Actor::system("cli"), Some(Home::Zone(home)), &f).await.unwrap();
     let err = demo::load(&db).await.err().unwrap().to_string();
     assert!(err.contains("已有正式数据"), "{err}");
 });
@@ -89,54 +71,22 @@ db_test!(scope_hides_other_zones, |db: Db| async move {
     let (a, b) = demo_db(&db).await;
     let admin_b = admin_of(b);
     // departments of zone A are invisible and unchangeable for B's admin
-    assert!(matches!(
-        departments::list(&db, &admin_b.scope(), a).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(departments::list(&db, &admin_b.scope(), a).await, Err(StoreError::NotFound)));
     let a_dept = departments::list(&db, &Scope::System, a).await.unwrap()[0].id;
-    let f = DepartmentForm {
-        name: "改名".into(),
-        ..Default::default()
-    };
-    assert!(matches!(
-        departments::update(&db, &admin_b, a_dept, &f).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        departments::delete(&db, &admin_b, a_dept).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        departments::get(&db, &admin_b.scope(), a_dept).await,
-        Err(StoreError::NotFound)
-    ));
-    let dict = dictionaries::list(&db, &Scope::System, a, None, false)
-        .await
-        .unwrap()[0]
-        .id;
-    assert!(matches!(
-        dictionaries::get(&db, &admin_b.scope(), dict).await,
-        Err(StoreError::NotFound)
-    ));
+    let f = DepartmentForm { name: "改名".into(), ..Default::default() };
+    assert!(matches!(departments::update(&db, &admin_b, a_dept, &f).await, Err(StoreError::NotFound)));
+    assert!(matches!(departments::delete(&db, &admin_b, a_dept).await, Err(StoreError::NotFound)));
+    assert!(matches!(departments::get(&db, &admin_b.scope(), a_dept).await, Err(StoreError::NotFound)));
+    let dict = dictionaries::list(&db, &Scope::System, a, None, false).await.unwrap()[0].id;
+    assert!(matches!(dictionaries::get(&db, &admin_b.scope(), dict).await, Err(StoreError::NotFound)));
     // users of A are not listed for B
-    let listed = users::list(&db, &admin_b.scope(), &Default::default())
-        .await
-        .unwrap();
+    let listed = users::list(&db, &admin_b.scope(), &Default::default()).await.unwrap();
     assert_eq!(listed.total, 0);
     // a city user sees every zone of the city, read-only
-    let city = Scope::City {
-        city_code: "140400".into(),
-    };
+    let city = Scope::City { city_code: "140400".into() };
     assert_eq!(zones::list(&db, &city).await.unwrap().len(), 8);
     assert!(matches!(
-        departments::list(
-            &db,
-            &Scope::City {
-                city_code: "140100".into()
-            },
-            a
-        )
-        .await,
+        departments::list(&db, &Scope::City { city_code: "140100".into() }, a).await,
         Err(StoreError::NotFound)
     ));
 });
@@ -144,33 +94,19 @@ db_test!(scope_hides_other_zones, |db: Db| async move {
 db_test!(writes_are_audited_with_field_changes, |db: Db| async move {
     let (a, _) = demo_db(&db).await;
     let admin = admin_of(a);
-    let d = departments::create(
-        &db,
-        &admin,
-        a,
-        &DepartmentForm {
-            name: "档案室".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let d = departments::create(&db, &admin, a, &DepartmentForm { name: "档案室".into(), ..Default::default() })
+        .await
+        .unwrap();
     departments::update(
         &db,
         &admin,
         d.id,
-        &DepartmentForm {
-            name: "档案管理室".into(),
-            sort_order: "5".into(),
-            active: Some("on".into()),
-        },
+        &DepartmentForm { name: "档案管理室".into(), sort_order: "5".into(), active: Some("on".into()) },
     )
     .await
     .unwrap();
     departments::delete(&db, &admin, d.id).await.unwrap();
-    let h = audit::history(&db, &admin.scope(), "department", &d.id.to_string())
-        .await
-        .unwrap();
+    let h = audit::history(&db, &admin.scope(), "department", &d.id.to_string()).await.unwrap();
     let actions: Vec<&str> = h.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(actions, ["create", "update", "delete"]);
     let name_change = h[1].changes.iter().find(|c| c.field == "name").unwrap();
@@ -178,89 +114,48 @@ db_test!(writes_are_audited_with_field_changes, |db: Db| async move {
     assert_eq!(name_change.after, "档案管理室");
     assert_eq!(h[1].ip.as_deref(), Some("127.0.0.1"));
     // append-only on the database itself
-    assert!(
-        db.conn
-            .execute_unprepared("UPDATE audit_log SET summary = 'x'")
-            .await
-            .is_err()
-    );
-    assert!(
-        db.conn
-            .execute_unprepared("DELETE FROM audit_log")
-            .await
-            .is_err()
-    );
+    assert!(db.conn.execute_unprepared("UPDATE audit_log SET summary = 'x'").await.is_err());
+    assert!(db.conn.execute_unprepared("DELETE FROM audit_log").await.is_err());
 });
 
-db_test!(
-    unique_and_in_use_errors_name_the_field,
-    |db: Db| async move {
-        let (a, _) = demo_db(&db).await;
-        let admin = admin_of(a);
-        let e = departments::create(
-            &db,
-            &admin,
-            a,
-            &DepartmentForm {
-                name: "党政办公室".into(),
-                ..Default::default()
-            },
-        )
+db_test!(unique_and_in_use_errors_name_the_field, |db: Db| async move {
+    let (a, _) = demo_db(&db).await;
+    let admin = admin_of(a);
+    let e = departments::create(&db, &admin, a, &DepartmentForm { name: "党政办公室".into(), ..Default::default() })
         .await
         .unwrap_err();
-        match e {
-            StoreError::Invalid(i) => {
-                assert_eq!(i.message_for("name"), Some("本开发区已有同名科室"))
-            }
-            other => panic!("{other:?}"),
+    match e {
+        StoreError::Invalid(i) => {
+            assert_eq!(i.message_for("name"), Some("本开发区已有同名科室"))
         }
-        // 党政办公室 has users: it can be disabled but not deleted
-        let d = departments::list(&db, &Scope::System, a).await.unwrap()[0].clone();
-        let e = departments::delete(&db, &admin, d.id).await.unwrap_err();
-        assert!(e.to_string().contains("只能停用"), "{e}");
-        assert_eq!(
-            departments::list(&db, &Scope::System, a).await.unwrap()[0].name,
-            "党政办公室"
-        );
+        other => panic!("{other:?}"),
     }
-);
+    // 党政办公室 has users: it can be disabled but not deleted
+    let d = departments::list(&db, &Scope::System, a).await.unwrap()[0].clone();
+    let e = departments::delete(&db, &admin, d.id).await.unwrap_err();
+    assert!(e.to_string().contains("只能停用"), "{e}");
+    assert_eq!(departments::list(&db, &Scope::System, a).await.unwrap()[0].name, "党政办公室");
+});
 
-db_test!(
-    dictionary_value_in_use_cannot_be_deleted,
-    |db: Db| async move {
-        let (a, _) = demo_db(&db).await;
-        let admin = admin_of(a);
-        // a table that uses dictionary values the way module tables do
-        db.conn
-            .execute_unprepared(
-                "CREATE TABLE uses_dict (zone_id BIGINT NOT NULL, item_id BIGINT NOT NULL,
+db_test!(dictionary_value_in_use_cannot_be_deleted, |db: Db| async move {
+    let (a, _) = demo_db(&db).await;
+    let admin = admin_of(a);
+    // a table that uses dictionary values the way module tables do
+    db.conn
+        .execute_unprepared(
+            "CREATE TABLE uses_dict (zone_id BIGINT NOT NULL, item_id BIGINT NOT NULL,
              FOREIGN KEY (zone_id, item_id) REFERENCES dictionary_items (zone_id, id))",
-            )
-            .await
-            .unwrap();
-        let items = dictionaries::list(&db, &admin.scope(), a, Some("industry_chain"), true)
-            .await
-            .unwrap();
-        db.conn
-            .execute_unprepared(&format!(
-                "INSERT INTO uses_dict VALUES ({a}, {})",
-                items[0].id
-            ))
-            .await
-            .unwrap();
-        let e = dictionaries::delete(&db, &admin, items[0].id)
-            .await
-            .unwrap_err();
-        assert!(e.to_string().contains("只能停用"), "{e}");
-        dictionaries::delete(&db, &admin, items[1].id)
-            .await
-            .unwrap();
-        let left = dictionaries::list(&db, &admin.scope(), a, Some("industry_chain"), false)
-            .await
-            .unwrap();
-        assert_eq!(left.len(), items.len() - 1);
-    }
-);
+        )
+        .await
+        .unwrap();
+    let items = dictionaries::list(&db, &admin.scope(), a, Some("industry_chain"), true).await.unwrap();
+    db.conn.execute_unprepared(&format!("INSERT INTO uses_dict VALUES ({a}, {})", items[0].id)).await.unwrap();
+    let e = dictionaries::delete(&db, &admin, items[0].id).await.unwrap_err();
+    assert!(e.to_string().contains("只能停用"), "{e}");
+    dictionaries::delete(&db, &admin, items[1].id).await.unwrap();
+    let left = dictionaries::list(&db, &admin.scope(), a, Some("industry_chain"), false).await.unwrap();
+    assert_eq!(left.len(), items.len() - 1);
+});
 
 db_test!(login_lockout_and_sessions, |db: Db| async move {
     let (a, _) = demo_db(&db).await;
@@ -273,56 +168,21 @@ db_test!(login_lockout_and_sessions, |db: Db| async move {
         password: "Correct-horse1".into(),
         ..Default::default()
     };
-    users::create(&db, &admin, Some(Home::Zone(a)), &f)
-        .await
-        .unwrap();
+    users::create(&db, &admin, Some(Home::Zone(a)), &f).await.unwrap();
     for _ in 0..5 {
-        assert!(
-            auth::login(&db, &policy, "li", "wrong", None, None)
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(auth::login(&db, &policy, "li", "wrong", None, None).await.unwrap().is_none());
     }
     // locked now: even the right password is refused
-    assert!(
-        auth::login(&db, &policy, "li", "Correct-horse1", None, None)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(auth::login(&db, &policy, "li", "Correct-horse1", None, None).await.unwrap().is_none());
     let u = users::find_by_login(&db, "li").await.unwrap().unwrap();
     assert!(u.is_locked());
     // an admin reset unlocks and forces a change
-    users::reset_password(&db, &admin_of(a), u.id, "New-password2")
-        .await
-        .unwrap();
-    let s = auth::login(&db, &policy, "li", "New-password2", None, None)
-        .await
-        .unwrap()
-        .unwrap();
+    users::reset_password(&db, &admin_of(a), u.id, "New-password2").await.unwrap();
+    let s = auth::login(&db, &policy, "li", "New-password2", None, None).await.unwrap().unwrap();
     assert!(s.session.user.must_change_password);
-    assert!(
-        auth::session(&db, &policy, &s.token)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(auth::session(&db, &policy, &s.token).await.unwrap().is_some());
     // an expired session is gone
-    let short = auth::AuthPolicy {
-        idle_timeout: chrono::Duration::seconds(-1),
-        ..Default::default()
-    };
-    assert!(
-        auth::session(&db, &short, &s.token)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        auth::session(&db, &policy, &s.token)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    let short = auth::AuthPolicy { idle_timeout: chrono::Duration::seconds(-1), ..Default::default() };
+    assert!(auth::session(&db, &short, &s.token).await.unwrap().is_none());
+    assert!(auth::session(&db, &policy, &s.token).await.unwrap().is_none());
 });

@@ -56,14 +56,7 @@ impl ErrorInfo {
             _ if status.is_server_error() => ("internal", "系统内部错误"),
             _ => ("error", "请求未能完成"),
         };
-        ErrorInfo {
-            status,
-            code,
-            message: message.into(),
-            field: None,
-            errors: None,
-            detail: None,
-        }
+        ErrorInfo { status, code, message: message.into(), field: None, errors: None, detail: None }
     }
 }
 
@@ -92,36 +85,26 @@ impl IntoResponse for AppError {
                 ..ErrorInfo::for_status(StatusCode::BAD_REQUEST)
             },
             AppError::Unauthorized => ErrorInfo::for_status(StatusCode::UNAUTHORIZED),
-            AppError::Forbidden(m) => ErrorInfo {
-                message: m,
-                ..ErrorInfo::for_status(StatusCode::FORBIDDEN)
-            },
+            AppError::Forbidden(m) => ErrorInfo { message: m, ..ErrorInfo::for_status(StatusCode::FORBIDDEN) },
             AppError::Csrf => ErrorInfo {
                 code: "csrf",
                 message: "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交".into(),
                 ..ErrorInfo::for_status(StatusCode::FORBIDDEN)
             },
             AppError::NotFound => ErrorInfo::for_status(StatusCode::NOT_FOUND),
-            AppError::TooLarge(m) => ErrorInfo {
-                message: m,
-                ..ErrorInfo::for_status(StatusCode::PAYLOAD_TOO_LARGE)
-            },
+            AppError::TooLarge(m) => ErrorInfo { message: m, ..ErrorInfo::for_status(StatusCode::PAYLOAD_TOO_LARGE) },
             AppError::Invalid(i) => {
                 let first = i.errors.first().cloned();
                 ErrorInfo {
-                    message: first
-                        .as_ref()
-                        .map(|f| f.message.clone())
-                        .unwrap_or_else(|| "提交的内容有误".into()),
+                    message: first.as_ref().map(|f| f.message.clone()).unwrap_or_else(|| "提交的内容有误".into()),
                     field: first.map(|f| f.field),
                     errors: Some(i),
                     ..ErrorInfo::for_status(StatusCode::UNPROCESSABLE_ENTITY)
                 }
             }
-            AppError::Internal(detail) => ErrorInfo {
-                detail: Some(detail),
-                ..ErrorInfo::for_status(StatusCode::INTERNAL_SERVER_ERROR)
-            },
+            AppError::Internal(detail) => {
+                ErrorInfo { detail: Some(detail), ..ErrorInfo::for_status(StatusCode::INTERNAL_SERVER_ERROR) }
+            }
         };
         let mut res = info.status.into_response();
         res.extensions_mut().insert(info);

@@ -35,11 +35,7 @@ impl CurrentUser {
         if self.user.role.has(p) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "您的角色（{}）没有“{}”权限",
-                self.user.role.label(),
-                p.label()
-            )))
+            Err(AppError::Forbidden(format!("您的角色（{}）没有“{}”权限", self.user.role.label(), p.label())))
         }
     }
 
@@ -53,9 +49,9 @@ impl CurrentUser {
 
     /// The user's own zone, or 403 for city-level users on zone pages.
     pub fn zone_id(&self) -> Result<i64, AppError> {
-        self.user.zone_id.ok_or_else(|| {
-            AppError::Forbidden("市级账号没有所属开发区：请从首页选择要查看的开发区".into())
-        })
+        self.user
+            .zone_id
+            .ok_or_else(|| AppError::Forbidden("市级账号没有所属开发区：请从首页选择要查看的开发区".into()))
     }
 }
 
@@ -80,10 +76,7 @@ fn explain(detail: &str) -> String {
         let field = rest.split('`').next().unwrap_or("");
         return format!("不认识的字段 {field}");
     }
-    if detail.contains("invalid type")
-        || detail.contains("invalid digit")
-        || detail.contains("invalid value")
-    {
+    if detail.contains("invalid type") || detail.contains("invalid digit") || detail.contains("invalid value") {
         return format!("字段类型或取值有误（{detail}）");
     }
     detail.to_string()
@@ -111,18 +104,14 @@ pub struct AppJson<T>(pub T);
 impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         match &r {
-            JsonRejection::JsonSyntaxError(_) => {
-                AppError::BadRequest(format!("JSON 格式有误：{}", r.body_text()))
-            }
+            JsonRejection::JsonSyntaxError(_) => AppError::BadRequest(format!("JSON 格式有误：{}", r.body_text())),
             JsonRejection::JsonDataError(_) => {
                 AppError::BadRequest(format!("JSON 内容有误：{}", explain(&r.body_text())))
             }
             JsonRejection::MissingJsonContentType(_) => {
                 AppError::BadRequest("请求须为 JSON（Content-Type: application/json）".into())
             }
-            _ if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                AppError::TooLarge("提交的内容过大".into())
-            }
+            _ if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge("提交的内容过大".into()),
             _ => AppError::BadRequest(r.body_text()),
         }
     }

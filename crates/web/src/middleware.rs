@@ -32,15 +32,9 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let is_static = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -59,16 +53,10 @@ pub struct ClientIp(pub Option<String>);
 
 /// The client address: the socket peer, or the first `X-Forwarded-For` entry behind a
 /// trusted proxy.
-fn client_ip(
-    req_headers: &HeaderMap,
-    peer: Option<SocketAddr>,
-    trust_proxy: bool,
-) -> Option<String> {
+fn client_ip(req_headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> Option<String> {
     if trust_proxy
-        && let Some(first) = req_headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+        && let Some(first) =
+            req_headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
     {
         return Some(first.trim().to_string());
     }
@@ -92,18 +80,12 @@ fn is_api(path: &str) -> bool {
 
 /// Paths a user who must change their password may still reach.
 fn allowed_before_password_change(path: &str) -> bool {
-    matches!(
-        path,
-        "/account/password" | "/logout" | "/login" | "/healthz" | "/readyz"
-    ) || path.starts_with("/static/")
+    matches!(path, "/account/password" | "/logout" | "/login" | "/healthz" | "/readyz") || path.starts_with("/static/")
 }
 
 /// Loads the signed-in user (session cookie, or `Authorization: Bearer` API token) once per request.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let ip = client_ip(req.headers(), peer, state.trust_proxy);
     req.extensions_mut().insert(ClientIp(ip.clone()));
     let bearer = req
@@ -114,14 +96,9 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         .map(str::to_string);
     let current = if let Some(token) = bearer {
         match auth::token_user(&state.db, &token).await {
-            Ok(Some(user)) => Some(CurrentUser {
-                user,
-                via: Auth::Token,
-                ip,
-            }),
+            Ok(Some(user)) => Some(CurrentUser { user, via: Auth::Token, ip }),
             Ok(None) => {
-                return AppError::Forbidden("接口令牌无效、已吊销或账号已停用".into())
-                    .into_response();
+                return AppError::Forbidden("接口令牌无效、已吊销或账号已停用".into()).into_response();
             }
             Err(e) => return AppError::from(e).into_response(),
         }
@@ -129,10 +106,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         match auth::session(&state.db, &state.policy, &token).await {
             Ok(Some(s)) => Some(CurrentUser {
                 user: s.user,
-                via: Auth::Session {
-                    token_hash: s.token_hash,
-                    csrf: s.csrf_token,
-                },
+                via: Auth::Session { token_hash: s.token_hash, csrf: s.csrf_token },
                 ip,
             }),
             Ok(None) => None,
@@ -148,8 +122,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         if !is_api(req.uri().path()) && req.method() == Method::GET {
             return Redirect::to("/account/password").into_response();
         }
-        return AppError::Forbidden("管理员重设了您的密码：请先修改密码再继续".into())
-            .into_response();
+        return AppError::Forbidden("管理员重设了您的密码：请先修改密码再继续".into()).into_response();
     }
     req.extensions_mut().insert(current);
     next.run(req).await
@@ -164,19 +137,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let expected = match req.extensions().get::<Option<CurrentUser>>() {
-        Some(Some(CurrentUser {
-            via: Auth::Session { csrf, .. },
-            ..
-        })) => Some(csrf.clone()),
+        Some(Some(CurrentUser { via: Auth::Session { csrf, .. }, .. })) => Some(csrf.clone()),
         _ => None,
     };
     let Some(expected) = expected.filter(|_| !safe) else {
         return next.run(req).await;
     };
-    if let Some(h) = req
-        .headers()
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
+    if let Some(h) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok())
         && constant_time_eq(h.as_bytes(), expected.as_bytes())
     {
         return next.run(req).await;
@@ -202,17 +169,14 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     };
     match form_field(&bytes, "_csrf") {
         Some(v) if constant_time_eq(v.as_bytes(), expected.as_bytes()) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
         }
         _ => AppError::Csrf.into_response(),
     }
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
-    url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(body).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
 /// Turns bare error responses into a Chinese page, or JSON under `/api/`.
@@ -220,11 +184,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
     let method = req.method().clone();
-    let rid = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let rid = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let res = next.run(req).await;
     let status = res.status();
     if status.as_u16() < 400 {
@@ -266,10 +226,8 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
             Some(q) => format!("{path}?{q}"),
             None => path,
         };
-        let target = format!(
-            "/login?next={}",
-            url::form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>()
-        );
+        let target =
+            format!("/login?next={}", url::form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>());
         return Redirect::to(&target).into_response();
     }
     let page = ErrorPage {

@@ -34,15 +34,8 @@ pub struct Shell {
 
 /// The menu for a role; `active` is the href of the current page.
 fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
-    let item = |label, href: &'static str| MenuItem {
-        label,
-        href,
-        active: href == active,
-    };
-    let mut groups = vec![MenuGroup {
-        title: "工作台",
-        items: vec![item("首页", "/")],
-    }];
+    let item = |label, href: &'static str| MenuItem { label, href, active: href == active };
+    let mut groups = vec![MenuGroup { title: "工作台", items: vec![item("首页", "/")] }];
     if !role.is_city_level() {
         groups[0].items.push(item("附件资料", "/attachments"));
     }
@@ -58,10 +51,7 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
             ],
         });
     }
-    groups.push(MenuGroup {
-        title: "个人",
-        items: vec![item("我的账号", "/account")],
-    });
+    groups.push(MenuGroup { title: "个人", items: vec![item("我的账号", "/account")] });
     groups
 }
 
@@ -79,18 +69,9 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
 }
 
 impl Shell {
-    pub async fn load(
-        state: &AppState,
-        user: &CurrentUser,
-        active: &str,
-        done: Option<&str>,
-    ) -> AppResult<Shell> {
+    pub async fn load(state: &AppState, user: &CurrentUser, active: &str, done: Option<&str>) -> AppResult<Shell> {
         let zone_name = match user.user.zone_id {
-            Some(z) => {
-                kaifaqu_store::zones::get(&state.db, &user.actor().scope(), z)
-                    .await?
-                    .name
-            }
+            Some(z) => kaifaqu_store::zones::get(&state.db, &user.actor().scope(), z).await?.name,
             None => format!("{}（市级）", user.user.city_code.as_deref().unwrap_or("")),
         };
         Ok(Shell {
@@ -108,9 +89,7 @@ impl Shell {
 
 /// Renders a template into an HTML response.
 pub fn html<T: Template>(t: &T) -> AppResult<Response> {
-    t.render()
-        .map(|s| Html(s).into_response())
-        .map_err(|e| AppError::Internal(format!("模板渲染失败：{e}")))
+    t.render().map(|s| Html(s).into_response()).map_err(|e| AppError::Internal(format!("模板渲染失败：{e}")))
 }
 
 /// The page of an error (no menu: it must render even when the database is down).
@@ -126,10 +105,7 @@ pub struct ErrorPage {
 
 impl ErrorPage {
     pub fn render_html(&self) -> Html<String> {
-        Html(
-            self.render()
-                .unwrap_or_else(|_| format!("<h1>{}</h1><p>{}</p>", self.status, self.message)),
-        )
+        Html(self.render().unwrap_or_else(|_| format!("<h1>{}</h1><p>{}</p>", self.status, self.message)))
     }
 
     pub fn css(&self) -> &'static str {
@@ -144,20 +120,14 @@ mod tests {
     #[test]
     fn city_users_see_no_zone_modules_and_no_admin() {
         let m = menu(Role::City, "/");
-        let hrefs: Vec<&str> = m
-            .iter()
-            .flat_map(|g| g.items.iter().map(|i| i.href))
-            .collect();
+        let hrefs: Vec<&str> = m.iter().flat_map(|g| g.items.iter().map(|i| i.href)).collect();
         assert_eq!(hrefs, ["/", "/account"]);
     }
 
     #[test]
     fn admin_menu_marks_the_active_page() {
         let m = menu(Role::Admin, "/admin/users");
-        let active: Vec<&str> = m
-            .iter()
-            .flat_map(|g| g.items.iter().filter(|i| i.active).map(|i| i.label))
-            .collect();
+        let active: Vec<&str> = m.iter().flat_map(|g| g.items.iter().filter(|i| i.active).map(|i| i.label)).collect();
         assert_eq!(active, ["用户"]);
     }
 }

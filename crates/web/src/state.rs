@@ -17,10 +17,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            body_bytes: 10 * 1024 * 1024,
-            upload_bytes: 50 * 1024 * 1024,
-        }
+        Limits { body_bytes: 10 * 1024 * 1024, upload_bytes: 50 * 1024 * 1024 }
     }
 }
 

@@ -19,26 +19,12 @@ use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/departments",
-            get(list_departments).post(create_department),
-        )
-        .route(
-            "/departments/{id}",
-            get(get_department)
-                .put(update_department)
-                .delete(delete_department),
-        )
+        .route("/departments", get(list_departments).post(create_department))
+        .route("/departments/{id}", get(get_department).put(update_department).delete(delete_department))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", get(get_user).put(update_user))
-        .route(
-            "/dictionaries",
-            get(list_dictionary).post(create_dictionary_item),
-        )
-        .route(
-            "/dictionaries/{id}",
-            axum::routing::put(update_dictionary_item).delete(delete_dictionary_item),
-        )
+        .route("/dictionaries", get(list_dictionary).post(create_dictionary_item))
+        .route("/dictionaries/{id}", axum::routing::put(update_dictionary_item).delete(delete_dictionary_item))
         .route("/audit", get(list_audit))
         .route("/audit/{id}", get(get_audit))
 }
@@ -97,9 +83,7 @@ pub async fn get_department(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Department>> {
-    Ok(Json(
-        departments::get(&state.db, &user.actor().scope(), id).await?,
-    ))
+    Ok(Json(departments::get(&state.db, &user.actor().scope(), id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/departments/{id}", tag = "科室", request_body = DepartmentInput,
@@ -111,9 +95,7 @@ pub async fn update_department(
     AppJson(input): AppJson<DepartmentInput>,
 ) -> AppResult<Json<Department>> {
     user.require(Permission::Administer)?;
-    Ok(Json(
-        departments::update(&state.db, &user.actor(), id, &input.form()).await?,
-    ))
+    Ok(Json(departments::update(&state.db, &user.actor(), id, &input.form()).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/departments/{id}", tag = "科室",
@@ -150,10 +132,7 @@ impl UserInput {
             display_name: self.display_name.clone(),
             phone: self.phone.clone().unwrap_or_default(),
             role: self.role.clone(),
-            department_id: self
-                .department_id
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            department_id: self.department_id.map(|d| d.to_string()).unwrap_or_default(),
             active: flag(self.active),
             password: self.password.clone().unwrap_or_default(),
         }
@@ -183,21 +162,9 @@ pub async fn list_users(
     AppQuery(q): AppQuery<UserQuery>,
 ) -> AppResult<Json<Page<User>>> {
     user.require(Permission::Administer)?;
-    let (page, limit) = Paging {
-        page: q.page,
-        limit: q.limit,
-    }
-    .checked()?;
-    let f = UserFilter {
-        q: q.q,
-        role: q.role,
-        sort: q.sort,
-        page: Some(page),
-        per_page: Some(limit),
-    };
-    Ok(Json(
-        users::list(&state.db, &user.actor().scope(), &f).await?,
-    ))
+    let (page, limit) = Paging { page: q.page, limit: q.limit }.checked()?;
+    let f = UserFilter { q: q.q, role: q.role, sort: q.sort, page: Some(page), per_page: Some(limit) };
+    Ok(Json(users::list(&state.db, &user.actor().scope(), &f).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "用户", request_body = UserInput,
@@ -213,15 +180,9 @@ pub async fn create_user(
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "用户", responses((status = 200, body = User), (status = 404, body = super::ApiError)))]
-pub async fn get_user(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Json<User>> {
+pub async fn get_user(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Json<User>> {
     user.require(Permission::Administer)?;
-    Ok(Json(
-        users::get(&state.db, &user.actor().scope(), id).await?,
-    ))
+    Ok(Json(users::get(&state.db, &user.actor().scope(), id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{id}", tag = "用户", request_body = UserInput,
@@ -239,9 +200,7 @@ pub async fn update_user(
             "修改用户时不能设置密码：请使用重设密码功能",
         )));
     }
-    Ok(Json(
-        users::update(&state.db, &user.actor(), id, &input.form()).await?,
-    ))
+    Ok(Json(users::update(&state.db, &user.actor(), id, &input.form()).await?))
 }
 
 /// A dictionary item to create (`kind` required) or change (`kind` is kept).
@@ -284,21 +243,10 @@ pub async fn list_dictionary(
     user: CurrentUser,
     AppQuery(q): AppQuery<DictionaryQuery>,
 ) -> AppResult<Json<Page<DictionaryItem>>> {
-    let rows = dictionaries::list(
-        &state.db,
-        &user.actor().scope(),
-        user.zone_id()?,
-        Some(&q.kind),
-        q.active.unwrap_or(false),
-    )
-    .await?;
-    Ok(Json(
-        Paging {
-            page: q.page,
-            limit: q.limit,
-        }
-        .apply(rows)?,
-    ))
+    let rows =
+        dictionaries::list(&state.db, &user.actor().scope(), user.zone_id()?, Some(&q.kind), q.active.unwrap_or(false))
+            .await?;
+    Ok(Json(Paging { page: q.page, limit: q.limit }.apply(rows)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/dictionaries", tag = "字典", request_body = DictionaryInput,
@@ -322,9 +270,7 @@ pub async fn update_dictionary_item(
     AppJson(input): AppJson<DictionaryInput>,
 ) -> AppResult<Json<DictionaryItem>> {
     user.require(Permission::Administer)?;
-    Ok(Json(
-        dictionaries::update(&state.db, &user.actor(), id, &input.form()).await?,
-    ))
+    Ok(Json(dictionaries::update(&state.db, &user.actor(), id, &input.form()).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/dictionaries/{id}", tag = "字典",
@@ -368,11 +314,7 @@ pub async fn list_audit(
     AppQuery(q): AppQuery<AuditQuery>,
 ) -> AppResult<Json<Page<AuditRecord>>> {
     user.require(Permission::ReadAudit)?;
-    let (page, limit) = Paging {
-        page: q.page,
-        limit: q.limit,
-    }
-    .checked()?;
+    let (page, limit) = Paging { page: q.page, limit: q.limit }.checked()?;
     let f = AuditFilter {
         user: q.user,
         entity: q.entity,
@@ -383,9 +325,7 @@ pub async fn list_audit(
         page: Some(page),
         per_page: Some(limit),
     };
-    Ok(Json(
-        audit::search(&state.db, &user.actor().scope(), &f).await?,
-    ))
+    Ok(Json(audit::search(&state.db, &user.actor().scope(), &f).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/audit/{id}", tag = "审计日志", responses((status = 200, body = AuditRecord), (status = 404, body = super::ApiError)))]
@@ -395,8 +335,5 @@ pub async fn get_audit(
     Path(id): Path<i64>,
 ) -> AppResult<Json<AuditRecord>> {
     user.require(Permission::ReadAudit)?;
-    audit::get(&state.db, &user.actor().scope(), id)
-        .await?
-        .map(Json)
-        .ok_or(AppError::NotFound)
+    audit::get(&state.db, &user.actor().scope(), id).await?.map(Json).ok_or(AppError::NotFound)
 }

@@ -17,12 +17,7 @@ use crate::state::AppState;
 
 pub fn routes(upload_limit: usize) -> Router<AppState> {
     Router::new()
-        .route(
-            "/attachments",
-            get(list_attachments)
-                .post(upload_attachment)
-                .layer(DefaultBodyLimit::max(upload_limit)),
-        )
+        .route("/attachments", get(list_attachments).post(upload_attachment).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/attachments/{id}", get(get_attachment))
         .route("/attachments/{id}/content", get(attachment_content))
 }
@@ -47,8 +42,7 @@ pub async fn upload_attachment(
 ) -> AppResult<(StatusCode, Json<Attachment>)> {
     user.require(Permission::Write)?;
     let (name, bytes) = read_file(mp).await?;
-    let a =
-        attachments::upload(&state.db, &state.storage, &user.actor(), &name, bytes, None).await?;
+    let a = attachments::upload(&state.db, &state.storage, &user.actor(), &name, bytes, None).await?;
     Ok((StatusCode::CREATED, Json(a)))
 }
 
@@ -58,9 +52,7 @@ pub async fn get_attachment(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Attachment>> {
-    Ok(Json(
-        attachments::get(&state.db, &user.actor().scope(), id).await?,
-    ))
+    Ok(Json(attachments::get(&state.db, &user.actor().scope(), id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/attachments/{id}/content", tag = "附件", responses((status = 200, description = "the file"), (status = 404, body = super::ApiError)))]

@@ -45,17 +45,8 @@ impl Paging {
     pub fn apply<T>(&self, rows: Vec<T>) -> Result<Page<T>, AppError> {
         let (page, limit) = self.checked()?;
         let total = rows.len() as u64;
-        let rows = rows
-            .into_iter()
-            .skip(((page - 1) * limit) as usize)
-            .take(limit as usize)
-            .collect();
-        Ok(Page {
-            rows,
-            total,
-            page,
-            per_page: limit,
-        })
+        let rows = rows.into_iter().skip(((page - 1) * limit) as usize).take(limit as usize).collect();
+        Ok(Page { rows, total, page, per_page: limit })
     }
 }
 
@@ -99,11 +90,7 @@ impl utoipa::Modify for BearerAuth {
             "token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new::<
-            _,
-            _,
-            &str,
-        >("token", [])]);
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new::<_, _, &str>("token", [])]);
     }
 }
 

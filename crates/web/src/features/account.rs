@@ -25,10 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/account", get(account))
-        .route(
-            "/account/password",
-            get(password_page).post(change_password),
-        )
+        .route("/account/password", get(password_page).post(change_password))
         .route("/account/tokens", post(create_token))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
 }
@@ -53,9 +50,7 @@ struct LoginQuery {
 /// Only local paths: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
         _ => "/".into(),
     }
 }
@@ -101,38 +96,17 @@ async fn login(
     headers: HeaderMap,
     AppForm(f): AppForm<LoginForm>,
 ) -> AppResult<Response> {
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
+    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     let next = safe_next(Some(&f.next));
     if f.login_name.len() > 64 || f.password.len() > 1024 {
-        return Err(AppError::Invalid(Invalid::one(
-            "login_name",
-            auth::LOGIN_FAILED,
-        )));
+        return Err(AppError::Invalid(Invalid::one("login_name", auth::LOGIN_FAILED)));
     }
-    match auth::login(
-        &state.db,
-        &state.policy,
-        &f.login_name,
-        &f.password,
-        ip.as_deref(),
-        ua,
-    )
-    .await?
-    {
+    match auth::login(&state.db, &state.policy, &f.login_name, &f.password, ip.as_deref(), ua).await? {
         Some(s) => {
-            let target = if s.session.user.must_change_password {
-                "/account/password".to_string()
-            } else {
-                next
-            };
+            let target = if s.session.user.must_change_password { "/account/password".to_string() } else { next };
             let mut res = Redirect::to(&target).into_response();
             let max_age = state.policy.absolute_timeout.num_seconds();
-            res.headers_mut().insert(
-                header::SET_COOKIE,
-                session_cookie(&state, &s.token, max_age),
-            );
+            res.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, &s.token, max_age));
             Ok(res)
         }
         None => {
@@ -149,8 +123,7 @@ async fn login(
 }
 
 fn clear_cookie(state: &AppState, mut res: Response) -> Response {
-    res.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(state, "", 0));
+    res.headers_mut().insert(header::SET_COOKIE, session_cookie(state, "", 0));
     res
 }
 
@@ -158,10 +131,7 @@ async fn logout(State(state): State<AppState>, user: CurrentUser) -> AppResult<R
     if let Auth::Session { token_hash, .. } = &user.via {
         auth::logout(&state.db, &user.actor(), token_hash).await?;
     }
-    Ok(clear_cookie(
-        &state,
-        Redirect::to("/login?bye=1").into_response(),
-    ))
+    Ok(clear_cookie(&state, Redirect::to("/login?bye=1").into_response()))
 }
 
 struct TokenRow {
@@ -205,10 +175,7 @@ async fn account_page(
             name: t.name,
             prefix: t.prefix,
             created: local_display(t.created_at),
-            last_used: t
-                .last_used_at
-                .map(local_display)
-                .unwrap_or_else(|| "从未".into()),
+            last_used: t.last_used_at.map(local_display).unwrap_or_else(|| "从未".into()),
             revoked: t.revoked_at.is_some(),
         })
         .collect();
@@ -223,11 +190,7 @@ async fn account_page(
     html(&page)
 }
 
-async fn account(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(d): Query<Done>,
-) -> AppResult<Response> {
+async fn account(State(state): State<AppState>, user: CurrentUser, Query(d): Query<Done>) -> AppResult<Response> {
     account_page(&state, &user, d.done.as_deref(), None, String::new(), None).await
 }
 
@@ -243,17 +206,7 @@ async fn create_token(
     AppForm(f): AppForm<TokenForm>,
 ) -> AppResult<Response> {
     match auth::create_token(&state.db, &user.actor(), &f.name).await {
-        Ok((_, value)) => {
-            account_page(
-                &state,
-                &user,
-                Some("created"),
-                Some(value),
-                String::new(),
-                None,
-            )
-            .await
-        }
+        Ok((_, value)) => account_page(&state, &user, Some("created"), Some(value), String::new(), None).await,
         Err(StoreError::Invalid(e)) => {
             let msg = e.message_for("name").map(str::to_string);
             let mut res = account_page(&state, &user, None, None, f.name, msg).await?;
@@ -264,11 +217,7 @@ async fn create_token(
     }
 }
 
-async fn revoke_token(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
+async fn revoke_token(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
     auth::revoke_token(&state.db, &user.actor(), id).await?;
     Ok(Redirect::to("/account?done=revoked").into_response())
 }
@@ -305,18 +254,12 @@ async fn change_password(
     AppForm(f): AppForm<PasswordForm>,
 ) -> AppResult<Response> {
     let result = if f.new_password != f.confirm {
-        Err(StoreError::Invalid(Invalid::one(
-            "confirm",
-            "两次输入的新密码不一致",
-        )))
+        Err(StoreError::Invalid(Invalid::one("confirm", "两次输入的新密码不一致")))
     } else {
         auth::change_own_password(&state.db, &user.actor(), &f.old_password, &f.new_password).await
     };
     match result {
-        Ok(()) => Ok(clear_cookie(
-            &state,
-            Redirect::to("/login?changed=1").into_response(),
-        )),
+        Ok(()) => Ok(clear_cookie(&state, Redirect::to("/login?changed=1").into_response())),
         Err(StoreError::Invalid(errors)) => {
             let page = PasswordPage {
                 shell: Shell::load(&state, &user, "/account", None).await?,

@@ -17,9 +17,7 @@ use crate::shell::{Shell, html};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/audit", get(list))
-        .route("/admin/audit/{id}", get(record))
+    Router::new().route("/admin/audit", get(list)).route("/admin/audit/{id}", get(record))
 }
 
 struct Row {
@@ -104,27 +102,17 @@ struct RecordPage {
     changes: Vec<(String, String, String)>,
 }
 
-async fn record(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
+async fn record(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
     user.require(Permission::ReadAudit)?;
     user.zone_id()?;
-    let r = audit::get(&state.db, &user.actor().scope(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let r = audit::get(&state.db, &user.actor().scope(), id).await?.ok_or(AppError::NotFound)?;
     html(&RecordPage {
         shell: Shell::load(&state, &user, "/admin/audit", None).await?,
         time: local_display(r.at),
         user: r.login_name.clone().unwrap_or_default(),
         ip: r.ip.clone().unwrap_or_default(),
         entity: entity_label(&r.entity).to_string(),
-        changes: r
-            .changes
-            .iter()
-            .map(|c| (c.field.clone(), value_text(&c.before), value_text(&c.after)))
-            .collect(),
+        changes: r.changes.iter().map(|c| (c.field.clone(), value_text(&c.before), value_text(&c.after))).collect(),
         r,
     })
 }

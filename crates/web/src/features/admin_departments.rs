@@ -47,27 +47,11 @@ async fn list_page(
 ) -> AppResult<Response> {
     user.require(Permission::Administer)?;
     let rows = departments::list(&state.db, &user.actor().scope(), user.zone_id()?).await?;
-    html(&ListPage {
-        shell: Shell::load(state, user, "/admin/departments", done).await?,
-        rows,
-        form,
-        errors,
-    })
+    html(&ListPage { shell: Shell::load(state, user, "/admin/departments", done).await?, rows, form, errors })
 }
 
-async fn list(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(d): Query<Done>,
-) -> AppResult<Response> {
-    list_page(
-        &state,
-        &user,
-        d.done.as_deref(),
-        DepartmentForm::default(),
-        Invalid::new(),
-    )
-    .await
+async fn list(State(state): State<AppState>, user: CurrentUser, Query(d): Query<Done>) -> AppResult<Response> {
+    list_page(&state, &user, d.done.as_deref(), DepartmentForm::default(), Invalid::new()).await
 }
 
 async fn create(
@@ -108,10 +92,7 @@ async fn edit_page(
     user.require(Permission::Administer)?;
     let scope = user.actor().scope();
     let d = departments::get(&state.db, &scope, id).await?;
-    let active = form
-        .as_ref()
-        .map(|f| f.active.is_some())
-        .unwrap_or(d.active);
+    let active = form.as_ref().map(|f| f.active.is_some()).unwrap_or(d.active);
     let form = form.unwrap_or_else(|| DepartmentForm {
         name: d.name.clone(),
         sort_order: d.sort_order.to_string(),
@@ -128,11 +109,7 @@ async fn edit_page(
     })
 }
 
-async fn edit(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
+async fn edit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
     edit_page(&state, &user, id, None, Invalid::new()).await
 }
 
@@ -147,10 +124,7 @@ async fn update(
     match departments::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to("/admin/departments?done=saved").into_response()),
         Err(StoreError::Invalid(errors)) => {
-            let f = DepartmentForm {
-                active: (f.active.as_deref() == Some("on")).then(|| "on".into()),
-                ..f
-            };
+            let f = DepartmentForm { active: (f.active.as_deref() == Some("on")).then(|| "on".into()), ..f };
             let page = edit_page(&state, &user, id, Some(f), errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -158,11 +132,7 @@ async fn update(
     }
 }
 
-async fn delete(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
+async fn delete(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
     user.require(Permission::Administer)?;
     match departments::delete(&state.db, &user.actor(), id).await {
         Ok(()) => Ok(Redirect::to("/admin/departments?done=deleted").into_response()),

@@ -50,14 +50,7 @@ async fn list_page(
     errors: Invalid,
 ) -> AppResult<Response> {
     user.require(Permission::Administer)?;
-    let rows = dictionaries::list(
-        &state.db,
-        &user.actor().scope(),
-        user.zone_id()?,
-        Some(&q.kind),
-        false,
-    )
-    .await?;
+    let rows = dictionaries::list(&state.db, &user.actor().scope(), user.zone_id()?, Some(&q.kind), false).await?;
     html(&ListPage {
         shell: Shell::load(state, user, "/admin/dictionaries", q.done.as_deref()).await?,
         kinds: KINDS,
@@ -73,10 +66,7 @@ async fn list(
     user: CurrentUser,
     AppQuery(q): AppQuery<ListQuery>,
 ) -> AppResult<Response> {
-    let form = ItemForm {
-        kind: q.kind.clone(),
-        ..Default::default()
-    };
+    let form = ItemForm { kind: q.kind.clone(), ..Default::default() };
     list_page(&state, &user, q, form, Invalid::new()).await
 }
 
@@ -87,16 +77,9 @@ async fn create(
 ) -> AppResult<Response> {
     user.require(Permission::Administer)?;
     match dictionaries::create(&state.db, &user.actor(), user.zone_id()?, &f).await {
-        Ok(item) => Ok(Redirect::to(&format!(
-            "/admin/dictionaries?kind={}&done=created",
-            item.kind
-        ))
-        .into_response()),
+        Ok(item) => Ok(Redirect::to(&format!("/admin/dictionaries?kind={}&done=created", item.kind)).into_response()),
         Err(StoreError::Invalid(errors)) => {
-            let q = ListQuery {
-                kind: f.kind.clone(),
-                done: None,
-            };
+            let q = ListQuery { kind: f.kind.clone(), done: None };
             let page = list_page(&state, &user, q, f, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -130,10 +113,7 @@ async fn edit_page(
     if Some(d.zone_id) != user.user.zone_id {
         return Err(crate::error::AppError::NotFound);
     }
-    let active = form
-        .as_ref()
-        .map(|f| f.active.is_some())
-        .unwrap_or(d.active);
+    let active = form.as_ref().map(|f| f.active.is_some()).unwrap_or(d.active);
     let form = form.unwrap_or_else(|| ItemForm {
         kind: d.kind.clone(),
         value: d.value.clone(),
@@ -152,11 +132,7 @@ async fn edit_page(
     })
 }
 
-async fn edit(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
+async fn edit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
     edit_page(&state, &user, id, None, Invalid::new()).await
 }
 
@@ -169,16 +145,9 @@ async fn update(
     user.require(Permission::Administer)?;
     f.active = Some(f.active.unwrap_or_else(|| "off".into()));
     match dictionaries::update(&state.db, &user.actor(), id, &f).await {
-        Ok(item) => Ok(Redirect::to(&format!(
-            "/admin/dictionaries?kind={}&done=saved",
-            item.kind
-        ))
-        .into_response()),
+        Ok(item) => Ok(Redirect::to(&format!("/admin/dictionaries?kind={}&done=saved", item.kind)).into_response()),
         Err(StoreError::Invalid(errors)) => {
-            let f = ItemForm {
-                active: (f.active.as_deref() == Some("on")).then(|| "on".into()),
-                ..f
-            };
+            let f = ItemForm { active: (f.active.as_deref() == Some("on")).then(|| "on".into()), ..f };
             let page = edit_page(&state, &user, id, Some(f), errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -186,11 +155,7 @@ async fn update(
     }
 }
 
-async fn delete(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
+async fn delete(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
     user.require(Permission::Administer)?;
     match dictionaries::delete(&state.db, &user.actor(), id).await {
         Ok(()) => Ok(Redirect::to("/admin/dictionaries?done=deleted").into_response()),

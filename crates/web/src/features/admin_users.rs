@@ -28,11 +28,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Roles a zone admin can give (city-level accounts come from the command line).
 fn zone_roles() -> Vec<(&'static str, &'static str)> {
-    Role::ALL
-        .into_iter()
-        .filter(|r| !r.is_city_level())
-        .map(|r| (r.code(), r.label()))
-        .collect()
+    Role::ALL.into_iter().filter(|r| !r.is_city_level()).map(|r| (r.code(), r.label())).collect()
 }
 
 #[derive(Template)]
@@ -66,18 +62,9 @@ async fn list(
 ) -> AppResult<Response> {
     user.require(Permission::Administer)?;
     user.zone_id()?;
-    let f = UserFilter {
-        q: q.q,
-        role: q.role,
-        sort: q.sort,
-        page: q.page,
-        per_page: None,
-    };
+    let f = UserFilter { q: q.q, role: q.role, sort: q.sort, page: q.page, per_page: None };
     let page = users::list(&state.db, &user.actor().scope(), &f).await?;
-    let base = query_base(
-        "/admin/users",
-        &[("q", &f.q), ("role", &f.role), ("sort", &f.sort)],
-    );
+    let base = query_base("/admin/users", &[("q", &f.q), ("role", &f.role), ("sort", &f.sort)]);
     html(&ListPage {
         shell: Shell::load(&state, &user, "/admin/users", q.done.as_deref()).await?,
         q: f.q.clone(),
@@ -115,10 +102,7 @@ async fn form_page(
     let (form, active, history) = match id {
         Some(id) => {
             let u = users::get(&state.db, &scope, id).await?;
-            let active = form
-                .as_ref()
-                .map(|f| f.active.is_some())
-                .unwrap_or(u.active);
+            let active = form.as_ref().map(|f| f.active.is_some()).unwrap_or(u.active);
             let form = form.unwrap_or_else(|| UserForm {
                 login_name: u.login_name.clone(),
                 display_name: u.display_name.clone(),
@@ -128,27 +112,17 @@ async fn form_page(
                 active: None,
                 password: String::new(),
             });
-            let form = UserForm {
-                login_name: u.login_name,
-                ..form
-            };
+            let form = UserForm { login_name: u.login_name, ..form };
             (form, active, history(state, &scope, "user", id).await?)
         }
         None => (form.unwrap_or_default(), true, Vec::new()),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = FormPage {
         shell: Shell::load(state, user, "/admin/users", None).await?,
         id,
         active,
-        form: UserForm {
-            password: String::new(),
-            ..form
-        },
+        form: UserForm { password: String::new(), ..form },
         errors,
         roles: zone_roles(),
         departments: departments::list(&state.db, &scope, zone).await?,
@@ -174,11 +148,7 @@ async fn create(
     }
 }
 
-async fn edit(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
+async fn edit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
     form_page(&state, &user, Some(id), None, Invalid::new()).await
 }
 
@@ -191,9 +161,7 @@ async fn update(
     user.require(Permission::Administer)?;
     match users::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to("/admin/users?done=saved").into_response()),
-        Err(StoreError::Invalid(errors)) => {
-            form_page(&state, &user, Some(id), Some(f), errors).await
-        }
+        Err(StoreError::Invalid(errors)) => form_page(&state, &user, Some(id), Some(f), errors).await,
         Err(e) => Err(e.into()),
     }
 }

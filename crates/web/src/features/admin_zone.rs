@@ -52,47 +52,26 @@ async fn page(
         level: z.level.code().to_string(),
         region_code: z.region_code.clone(),
         city_name: z.city_name.clone(),
-        risk_grade: z
-            .risk_grade
-            .map(|g| g.code().to_string())
-            .unwrap_or_default(),
+        risk_grade: z.risk_grade.map(|g| g.code().to_string()).unwrap_or_default(),
         staff_posts: z.staff_posts.to_string(),
     });
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ZonePage {
         shell: Shell::load(state, user, "/admin/zone", done).await?,
         form,
         errors,
-        levels: ZoneLevel::ALL
-            .iter()
-            .map(|l| (l.code(), l.label()))
-            .collect(),
-        grades: RiskGrade::ALL
-            .iter()
-            .map(|g| (g.code(), g.label()))
-            .collect(),
+        levels: ZoneLevel::ALL.iter().map(|l| (l.code(), l.label())).collect(),
+        grades: RiskGrade::ALL.iter().map(|g| (g.code(), g.label())).collect(),
         history: history(state, &scope, "zone", z.id).await?,
     };
     Ok((status, html(&page)?).into_response())
 }
 
-async fn show(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(d): Query<Done>,
-) -> AppResult<Response> {
+async fn show(State(state): State<AppState>, user: CurrentUser, Query(d): Query<Done>) -> AppResult<Response> {
     page(&state, &user, d.done.as_deref(), None, Invalid::new()).await
 }
 
-async fn save(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    AppForm(f): AppForm<ZoneForm>,
-) -> AppResult<Response> {
+async fn save(State(state): State<AppState>, user: CurrentUser, AppForm(f): AppForm<ZoneForm>) -> AppResult<Response> {
     user.require(Permission::Administer)?;
     match zones::update(&state.db, &user.actor(), user.zone_id()?, &f).await {
         Ok(_) => Ok(Redirect::to("/admin/zone?done=saved").into_response()),

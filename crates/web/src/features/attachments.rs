@@ -20,12 +20,7 @@ use crate::state::AppState;
 
 pub fn routes(upload_limit: usize) -> Router<AppState> {
     Router::new()
-        .route(
-            "/attachments",
-            get(list)
-                .post(upload)
-                .layer(DefaultBodyLimit::max(upload_limit)),
-        )
+        .route("/attachments", get(list).post(upload).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/attachments/{id}", get(download))
 }
 
@@ -41,11 +36,7 @@ struct Row {
 fn row(a: Attachment) -> Row {
     Row {
         id: a.id,
-        kind: ALLOWED
-            .iter()
-            .find(|(m, _, _)| *m == a.content_type)
-            .map(|(_, _, l)| *l)
-            .unwrap_or("文件"),
+        kind: ALLOWED.iter().find(|(m, _, _)| *m == a.content_type).map(|(_, _, l)| *l).unwrap_or("文件"),
         size: human_size(a.size_bytes.max(0) as u64),
         time: local_display(a.created_at),
         sha_short: a.sha256.chars().take(12).collect(),
@@ -75,11 +66,7 @@ async fn list_page(
     error: Option<String>,
 ) -> AppResult<Response> {
     let rows = attachments::list(&state.db, &user.actor().scope(), user.zone_id()?).await?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ListPage {
         shell: Shell::load(state, user, "/attachments", done).await?,
         can_write: user.user.role.has(Permission::Write),
@@ -90,11 +77,7 @@ async fn list_page(
     Ok((status, html(&page)?).into_response())
 }
 
-async fn list(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(d): Query<Done>,
-) -> AppResult<Response> {
+async fn list(State(state): State<AppState>, user: CurrentUser, Query(d): Query<Done>) -> AppResult<Response> {
     list_page(&state, &user, d.done.as_deref(), None).await
 }
 
@@ -103,10 +86,7 @@ pub async fn read_file(mut mp: Multipart) -> AppResult<(String, Bytes)> {
     loop {
         let field = mp.next_field().await.map_err(multipart_error)?;
         let Some(field) = field else {
-            return Err(AppError::Invalid(kaifaqu_domain::Invalid::one(
-                "file",
-                "请选择要上传的文件",
-            )));
+            return Err(AppError::Invalid(kaifaqu_domain::Invalid::one("file", "请选择要上传的文件")));
         };
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("附件").to_string();
@@ -124,45 +104,26 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     }
 }
 
-async fn upload(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    mp: Multipart,
-) -> AppResult<Response> {
+async fn upload(State(state): State<AppState>, user: CurrentUser, mp: Multipart) -> AppResult<Response> {
     user.require(Permission::Write)?;
     let (name, bytes) = match read_file(mp).await {
         Ok(v) => v,
         Err(AppError::Invalid(e)) => {
-            return list_page(
-                &state,
-                &user,
-                None,
-                e.message_for("file").map(str::to_string),
-            )
-            .await;
+            return list_page(&state, &user, None, e.message_for("file").map(str::to_string)).await;
         }
         Err(e) => return Err(e),
     };
     match attachments::upload(&state.db, &state.storage, &user.actor(), &name, bytes, None).await {
         Ok(_) => Ok(Redirect::to("/attachments?done=uploaded").into_response()),
-        Err(StoreError::Invalid(e)) => {
-            list_page(
-                &state,
-                &user,
-                None,
-                e.message_for("file").map(str::to_string),
-            )
-            .await
-        }
+        Err(StoreError::Invalid(e)) => list_page(&state, &user, None, e.message_for("file").map(str::to_string)).await,
         Err(e) => Err(e.into()),
     }
 }
 
 /// The download response: the stored type, as an attachment with its original name.
 pub fn file_response(a: &Attachment, bytes: Bytes) -> Response {
-    let encoded: String = url::form_urlencoded::byte_serialize(a.file_name.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20");
+    let encoded: String =
+        url::form_urlencoded::byte_serialize(a.file_name.as_bytes()).collect::<String>().replace('+', "%20");
     let disposition = format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}");
     let mut res = bytes.into_response();
     let h = res.headers_mut();
@@ -172,18 +133,11 @@ pub fn file_response(a: &Attachment, bytes: Bytes) -> Response {
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     res
 }
 
-async fn download(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
+async fn download(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
     let (a, bytes) = attachments::download(&state.db, &state.storage, &user.actor(), id).await?;
     Ok(file_response(&a, bytes))
 }

@@ -35,27 +35,14 @@ pub fn history_row(r: AuditRecord) -> HistoryRow {
         time: local_display(r.at),
         user: r.login_name.clone().unwrap_or_default(),
         action: r.action_label(),
-        changes: r
-            .changes
-            .iter()
-            .map(|c| (c.field.clone(), value_text(&c.before), value_text(&c.after)))
-            .collect(),
+        changes: r.changes.iter().map(|c| (c.field.clone(), value_text(&c.before), value_text(&c.after))).collect(),
         summary: r.summary,
     }
 }
 
 /// The history of one record, from the audit log.
-pub async fn history(
-    state: &AppState,
-    scope: &Scope,
-    entity: &str,
-    id: i64,
-) -> AppResult<Vec<HistoryRow>> {
-    Ok(audit::history(&state.db, scope, entity, &id.to_string())
-        .await?
-        .into_iter()
-        .map(history_row)
-        .collect())
+pub async fn history(state: &AppState, scope: &Scope, entity: &str, id: i64) -> AppResult<Vec<HistoryRow>> {
+    Ok(audit::history(&state.db, scope, entity, &id.to_string()).await?.into_iter().map(history_row).collect())
 }
 
 /// Pagination links that keep the other query parameters.

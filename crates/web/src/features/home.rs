@@ -47,18 +47,13 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Res
         Some(z) => {
             let zone = zones::get(&state.db, &scope, z).await?;
             let d = departments::list(&state.db, &scope, z).await?.len();
-            let u = users::list(&state.db, &scope, &Default::default())
-                .await?
-                .total;
+            let u = users::list(&state.db, &scope, &Default::default()).await?.total;
             (Some(zone), d, u, Vec::new())
         }
         None => (None, 0, 0, zones::list(&state.db, &scope).await?),
     };
     let recent = if user.user.role.has(Permission::ReadAudit) {
-        let f = AuditFilter {
-            per_page: Some(10),
-            ..Default::default()
-        };
+        let f = AuditFilter { per_page: Some(10), ..Default::default() };
         audit::search(&state.db, &scope, &f)
             .await?
             .rows
@@ -74,12 +69,5 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Res
     } else {
         Vec::new()
     };
-    html(&HomePage {
-        shell,
-        zone,
-        departments,
-        users,
-        city_zones,
-        recent,
-    })
+    html(&HomePage { shell, zone, departments, users, city_zones, recent })
 }

@@ -29,11 +29,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            policy: AuthPolicy::default(),
-            limits: Limits::default(),
-            max_attachment: 20 * 1024 * 1024,
-        }
+        Options { policy: AuthPolicy::default(), limits: Limits::default(), max_attachment: 20 * 1024 * 1024 }
     }
 }
 
@@ -49,8 +45,7 @@ impl TestApp {
             DemoOutcome::AlreadyLoaded => unreachable!("fresh database"),
         };
         let zs = zones::list(&db, &Scope::System).await.unwrap();
-        let dir =
-            std::env::temp_dir().join(format!("kfq-att-{}", kaifaqu_store::auth::random_hex(8)));
+        let dir = std::env::temp_dir().join(format!("kfq-att-{}", kaifaqu_store::auth::random_hex(8)));
         let state = AppState {
             db: db.clone(),
             storage: Storage::local(&dir, opts.max_attachment).unwrap(),
@@ -64,13 +59,7 @@ impl TestApp {
         tokio::spawn(async move {
             kaifaqu_web::serve(listener, state).await.unwrap();
         });
-        Some(TestApp {
-            base: format!("http://{addr}"),
-            db,
-            password,
-            zone_a: zs[0].id,
-            zone_b: zs[1].id,
-        })
+        Some(TestApp { base: format!("http://{addr}"), db, password, zone_a: zs[0].id, zone_b: zs[1].id })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -79,11 +68,7 @@ impl TestApp {
 
     /// A browser-like client: cookies kept, redirects not followed (tests look at them).
     pub fn client() -> Client {
-        Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .unwrap()
+        Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
     }
 
     /// Logs in through the login form; panics unless it succeeds.
@@ -96,11 +81,7 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "login as {login} failed");
-        let mut s = Session {
-            client: c,
-            csrf: String::new(),
-            base: self.base.clone(),
-        };
+        let mut s = Session { client: c, csrf: String::new(), base: self.base.clone() };
         s.refresh_csrf().await;
         s
     }
@@ -119,14 +100,9 @@ impl TestApp {
             password: "Zone-b-admin1".into(),
             ..Default::default()
         };
-        users::create(
-            &self.db,
-            &kaifaqu_store::Actor::system("test"),
-            Some(Home::Zone(self.zone_b)),
-            &f,
-        )
-        .await
-        .unwrap();
+        users::create(&self.db, &kaifaqu_store::Actor::system("test"), Some(Home::Zone(self.zone_b)), &f)
+            .await
+            .unwrap();
         self.login("admin_b", "Zone-b-admin1").await
     }
 }
@@ -168,25 +144,12 @@ impl Session {
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("_csrf", &self.csrf));
-        self.client
-            .post(self.url(path))
-            .form(&all)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(self.url(path)).form(&all).send().await.unwrap()
     }
 
     /// A JSON call with the CSRF header (as the pages' scripts would send it).
-    pub async fn json(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> Response {
-        let mut rb = self
-            .client
-            .request(method, self.url(path))
-            .header("x-csrf-token", &self.csrf);
+    pub async fn json(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> Response {
+        let mut rb = self.client.request(method, self.url(path)).header("x-csrf-token", &self.csrf);
         if let Some(b) = body {
             rb = rb.json(&b);
         }
@@ -203,15 +166,12 @@ macro_rules! app_test {
             use super::*;
             #[tokio::test]
             async fn sqlite() {
-                let app = support::TestApp::spawn(kaifaqu_store::Engine::Sqlite)
-                    .await
-                    .unwrap();
+                let app = support::TestApp::spawn(kaifaqu_store::Engine::Sqlite).await.unwrap();
                 ($body)(app).await;
             }
             #[tokio::test]
             async fn postgres() {
-                let Some(app) = support::TestApp::spawn(kaifaqu_store::Engine::Postgres).await
-                else {
+                let Some(app) = support::TestApp::spawn(kaifaqu_store::Engine::Postgres).await else {
                     return;
                 };
                 ($body)(app).await;

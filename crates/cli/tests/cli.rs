@@ -1,0 +1,212 @@
+//! The binary, run as an operator would run it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+use kaifaqu_store::testing;
+use sea_orm::{ConnectionTrait, Statement};
+
+fn kaifaqu(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaifaqu"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KAIFAQU_DATABASE_URL")
+        .env_remove("KAIFAQU_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn bad_database_urls_fail_loudly_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kaifaqu(dir.path(), &["migrate", "--database", "mysql://u@h/db"], None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("无法识别的数据库地址"), "{}", text(&o));
+    let o = kaifaqu(dir.path(), &["migrate", "--database", "data/k.db"], None);
+    assert!(!o.status.success());
+    let o = kaifaqu(dir.path(), &["migrate", "--database", "postgres://nobody:secret@127.0.0.1:1/none"], None);
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert!(out.contains("无法连接 PostgreSQL") && !out.contains("secret"), "{out}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no stray files");
+}
+
+#[test]
+fn default_database_is_created_under_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kaifaqu(dir.path(), &["migrate"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(dir.path().join("data/kaifaqu.db").exists());
+    let o = kaifaqu(dir.path(), &["migrate"], None);
+    assert!(text(&o).contains("已是最新"));
+}
+
+#[test]
+fn newer_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(kaifaqu(dir.path(), &["migrate"], None).status.success());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = kaifaqu_store::Db::connect(&format!("sqlite://{}", dir.path().join("data/kaifaqu.db").display()))
+            .await
+            .unwrap();
+        db.conn
+            .execute_unprepared("INSERT INTO kaifaqu_schema (version, name, applied_at) VALUES (999, 'future', 'x')")
+            .await
+            .unwrap();
+    });
+    let o = kaifaqu(dir.path(), &["serve", "--listen", "127.0.0.1:0"], None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("比本程序支持的版本"), "{}", text(&o));
+}
+
+#[test]
+fn zone_and_first_admin_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kaifaqu(
+        dir.path(),
+        &[
+            "zone",
+            "add",
+            "--name",
+            "测试开发区",
+            "--region",
+            "140423",
+            "--city",
+            "长治市",
+            "--risk-grade",
+            "D",
+            "--posts",
+            "31",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o =
+        kaifaqu(dir.path(), &["user", "add", "--admin", "--login", "root1", "--zone", "测试开发区"], Some("weak\n"));
+    assert!(!o.status.success());
+    assert!(text(&o).contains("密码至少 8 位"), "{}", text(&o));
+    let o = kaifaqu(
+        dir.path(),
+        &["user", "add", "--admin", "--login", "root1", "--zone", "测试开发区"],
+        Some("First-admin-9\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kaifaqu(dir.path(), &["user", "list"], None);
+    assert!(text(&o).contains("root1") && text(&o).contains("系统管理员"));
+    let o = kaifaqu(dir.path(), &["user", "passwd", "root1"], Some("Second-admin-9\n"));
+    assert!(o.status.success(), "{}", text(&o));
+    // a database with real data refuses the demo set
+    let o = kaifaqu(dir.path(), &["demo"], None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("已有正式数据"), "{}", text(&o));
+}
+
+fn count(db: &kaifaqu_store::Db, table: &str) -> i64 {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let row = db
+            .conn
+            .query_one_raw(Statement::from_string(db.backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    })
+}
+
+#[test]
+fn demo_then_backup_holds_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kaifaqu(dir.path(), &["demo"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("密码："));
+    let o = kaifaqu(dir.path(), &["demo"], None);
+    assert!(text(&o).contains("演示数据已存在"), "idempotent");
+    let o = kaifaqu(dir.path(), &["backup", "backups/copy.db"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kaifaqu(dir.path(), &["backup", "backups/copy.db"], None);
+    assert!(!o.status.success(), "never overwrites");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (orig, copy) = rt.block_on(async {
+        let a = kaifaqu_store::Db::connect(&format!("sqlite://{}", dir.path().join("data/kaifaqu.db").display()))
+            .await
+            .unwrap();
+        let b = kaifaqu_store::Db::connect(&format!("sqlite://{}", dir.path().join("backups/copy.db").display()))
+            .await
+            .unwrap();
+        (a, b)
+    });
+    for table in ["zones", "departments", "users", "dictionary_items", "audit_log", "kaifaqu_schema"] {
+        let (x, y) = (count(&orig, table), count(&copy, table));
+        assert!(x > 0, "{table} has rows");
+        assert_eq!(x, y, "{table}");
+    }
+}
+
+#[test]
+fn serve_prints_where_to_open_and_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaifaqu"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("KAIFAQU_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut password = None;
+    let url = loop {
+        let line = lines.next().expect("server printed its address").unwrap();
+        if let Some(p) = line.trim().strip_prefix("密码：") {
+            password = Some(p.to_string());
+        }
+        if let Some(i) = line.find("http://") {
+            break line[i..].split_whitespace().next().unwrap().to_string();
+        }
+    };
+    assert!(password.is_some(), "the demo password is printed");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async { reqwest_get(&format!("{url}healthz")).await });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(status, 200);
+}
+
+async fn reqwest_get(url: &str) -> u16 {
+    // a raw HTTP/1.1 request keeps this crate free of an HTTP client dependency
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+    s.write_all(format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).await.unwrap();
+    buf.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn postgres_migrate_demo_and_backup_advice() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(url) = rt.block_on(testing::postgres_url()) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let o = kaifaqu(dir.path(), &["demo", "--database", &url], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kaifaqu(dir.path(), &["backup", "out.dump", "--database", &url], None);
+    assert!(o.status.success());
+    assert!(text(&o).contains("pg_dump --format=custom"), "{}", text(&o));
+    assert!(!text(&o).contains(":kaifaqu@"), "no password in the advice");
+}

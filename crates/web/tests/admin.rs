@@ -1,0 +1,206 @@
+//! The admin pages: forms keep what was typed and show errors beside fields; every kind of
+//! write leaves an audit record with its field changes; the history tab shows them.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::TestApp;
+
+async fn audit_rows(s: &support::Session, query: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = s.get(&format!("/api/v1/audit?limit=500&{query}")).await.json().await.unwrap();
+    v["rows"].as_array().unwrap().clone()
+}
+
+app_test!(every_kind_of_write_is_audited, |app: TestApp| async move {
+    let s = app.admin().await;
+    // department: create, update, delete through the pages
+    assert_eq!(
+        s.post_form("/admin/departments", &[("name", "档案室"), ("sort_order", "95")]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let deps: serde_json::Value = s.get("/api/v1/departments").await.json().await.unwrap();
+    let id = deps["rows"].as_array().unwrap().iter().find(|d| d["name"] == "档案室").unwrap()["id"].as_i64().unwrap();
+    let r = s
+        .post_form(
+            &format!("/admin/departments/{id}"),
+            &[("name", "档案管理室"), ("sort_order", "96"), ("active", "on")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(s.post_form(&format!("/admin/departments/{id}/delete"), &[]).await.status(), StatusCode::SEE_OTHER);
+    let rows = audit_rows(&s, &format!("entity=department&entity_id={id}")).await;
+    let actions: Vec<&str> = rows.iter().rev().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["create", "update", "delete"]);
+    let update = &rows[1];
+    assert_eq!(update["login_name"], "admin");
+    assert_eq!(update["ip"], "127.0.0.1");
+    let changes = update["changes"].as_array().unwrap();
+    let name = changes.iter().find(|c| c["field"] == "name").unwrap();
+    assert_eq!((name["before"].as_str(), name["after"].as_str()), (Some("档案室"), Some("档案管理室")));
+
+    // user: create and update via pages
+    let r = s
+        .post_form(
+            "/admin/users/new",
+            &[("login_name", "zhao"), ("display_name", "赵科员"), ("role", "staff"), ("password", "Secret-pass-01")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let users: serde_json::Value = s.get("/api/v1/users?q=zhao").await.json().await.unwrap();
+    let uid = users["rows"][0]["id"].as_i64().unwrap();
+    let r = s
+        .post_form(
+            &format!("/admin/users/{uid}"),
+            &[("display_name", "赵主任"), ("role", "leader"), ("active", "on"), ("phone", "13800000000")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let rows = audit_rows(&s, &format!("entity=user&entity_id={uid}")).await;
+    assert_eq!(rows.len(), 2);
+    let fields: Vec<&str> =
+        rows[0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["display_name", "phone", "role"]);
+    // the password hash never enters the log
+    let created = &rows[1]["changes"].as_array().unwrap();
+    let hash = created.iter().find(|c| c["field"] == "password_hash").unwrap();
+    assert_eq!(hash["after"], "***");
+
+    // dictionary and zone
+    let r =
+        s.json(Method::POST, "/api/v1/dictionaries", Some(json!({"kind": "task_source", "value": "县委交办"}))).await;
+    let did = r.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    s.json(
+        Method::PUT,
+        &format!("/api/v1/dictionaries/{did}"),
+        Some(json!({"value": "县委县政府交办", "active": false})),
+    )
+    .await;
+    s.json(Method::DELETE, &format!("/api/v1/dictionaries/{did}"), None).await;
+    let rows = audit_rows(&s, &format!("entity=dictionary_item&entity_id={did}")).await;
+    assert_eq!(rows.len(), 3);
+    let r = s
+        .post_form(
+            "/admin/zone",
+            &[
+                ("name", "襄垣经济技术开发区"),
+                ("level", "provincial"),
+                ("region_code", "140423"),
+                ("city_name", "长治市"),
+                ("risk_grade", "D"),
+                ("staff_posts", "35"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let rows = audit_rows(&s, "entity=zone&action=update").await;
+    let posts = rows[0]["changes"].as_array().unwrap().iter().find(|c| c["field"] == "staff_posts").unwrap().clone();
+    assert_eq!((posts["before"].as_i64(), posts["after"].as_i64()), (Some(31), Some(35)));
+    // attachment upload and download
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("会议纪要.pdf");
+    let r = s
+        .client
+        .post(s.url(&format!("/attachments?_csrf={}", s.csrf)))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let list: serde_json::Value = s.get("/api/v1/attachments").await.json().await.unwrap();
+    let aid = list["rows"][0]["id"].as_i64().unwrap();
+    let r = s.get(&format!("/attachments/{aid}")).await;
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("%E4%BC%9A%E8%AE%AE"));
+    let rows = audit_rows(&s, &format!("entity=attachment&entity_id={aid}")).await;
+    let actions: Vec<&str> = rows.iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["download", "create"]);
+    // login is audited too
+    assert!(!audit_rows(&s, "action=login").await.is_empty());
+    // the history tab of the user page shows the same data
+    let (_, html) = s.page(&format!("/admin/users/{uid}")).await;
+    assert!(html.contains("修改历史") && html.contains("display_name：赵科员 → 赵主任"), "{html}");
+    // the audit page filters
+    let (_, html) = s.page("/admin/audit?entity=department&action=delete").await;
+    assert!(html.contains("删除科室 档案管理室"));
+    assert!(!html.contains("新增科室 档案室"));
+});
+
+app_test!(forms_keep_input_and_show_errors_beside_fields, |app: TestApp| async move {
+    let s = app.admin().await;
+    let long = "长".repeat(201);
+    let r = s
+        .post_form(
+            "/admin/users/new",
+            &[
+                ("login_name", "bad name!"),
+                ("display_name", &long),
+                ("role", ""),
+                ("phone", "abc"),
+                ("password", "weak"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    for msg in ["登录名只能用英文字母", "姓名不能超过 200 个字", "请选择角色", "电话号码格式不正确", "密码至少 8 位"]
+    {
+        assert!(html.contains(msg), "missing: {msg}");
+    }
+    assert!(html.contains("value=\"bad name!\""), "typed login name kept");
+    assert!(html.contains("value=\"abc\""), "typed phone kept");
+    assert!(!html.contains("value=\"weak\""), "passwords are never echoed");
+    // a duplicate name is reported on its field
+    let r = s.post_form("/admin/departments", &[("name", "党政办公室")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("本开发区已有同名科室"));
+    // a department in use cannot be deleted, only disabled
+    let deps: serde_json::Value = s.get("/api/v1/departments").await.json().await.unwrap();
+    let office = deps["rows"][0]["id"].as_i64().unwrap();
+    let r = s.post_form(&format!("/admin/departments/{office}/delete"), &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("只能停用"));
+    // the zone form names a wrong region code
+    let r = s
+        .post_form(
+            "/admin/zone",
+            &[
+                ("name", "襄垣经济技术开发区"),
+                ("level", "provincial"),
+                ("region_code", "1404"),
+                ("city_name", "长治市"),
+                ("staff_posts", "31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("行政区划代码应为 6 位数字") && html.contains("value=\"1404\""));
+    // an admin cannot lock themselves out
+    let me: serde_json::Value = s.get("/api/v1/me").await.json().await.unwrap();
+    let r =
+        s.post_form(&format!("/admin/users/{}", me["id"]), &[("display_name", "系统管理员"), ("role", "admin")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+});
+
+app_test!(user_list_filters_sorts_and_pages_in_the_url, |app: TestApp| async move {
+    let s = app.admin().await;
+    for i in 0..55 {
+        let login = format!("user{i:02}");
+        let r = s
+            .json(Method::POST, "/api/v1/users", Some(json!({"login_name": login, "display_name": format!("用户{i:02}"), "role": "viewer", "password": "Many-users-1"})))
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let (_, html) = s.page("/admin/users?role=viewer").await;
+    assert!(html.contains("共 56 条，第 1 / 2 页"), "55 + the demo viewer");
+    let unescaped = html.replace("&#38;", "&").replace("&amp;", "&");
+    assert!(unescaped.contains("href=\"/admin/users?role=viewer&page=2\""), "next-page link keeps the filter");
+    let (_, html) = s.page("/admin/users?role=viewer&page=2").await;
+    assert!(html.contains("第 2 / 2 页"));
+    let (_, html) = s.page("/admin/users?q=user5&sort=-created").await;
+    let p4 = html.find("user54").unwrap();
+    let p0 = html.find("user50").unwrap();
+    assert!(p4 < p0, "newest first");
+    let api: serde_json::Value = s.get("/api/v1/users?role=viewer&limit=10&page=6").await.json().await.unwrap();
+    assert_eq!((api["total"].as_u64(), api["rows"].as_array().unwrap().len()), (Some(56), 6));
+});
