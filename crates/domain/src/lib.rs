@@ -5,6 +5,7 @@
 //! "valid" and the rules can be property-tested.
 
 pub mod audit;
+pub mod money;
 pub mod password;
 pub mod role;
 pub mod time;
