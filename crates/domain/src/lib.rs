@@ -5,9 +5,14 @@
 //! "valid" and the rules can be property-tested.
 
 pub mod audit;
+pub mod credit_code;
+pub mod industry;
 pub mod money;
 pub mod password;
+pub mod project;
+pub mod project_code;
 pub mod role;
+pub mod stage;
 pub mod time;
 pub mod validate;
 pub mod zone;

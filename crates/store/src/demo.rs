@@ -61,7 +61,11 @@ const DICTIONARY: &[(&str, &[&str])] = &[
 /// (login, display name, role, department index).
 const USERS: &[(&str, &str, &str, Option<usize>)] = &[
     ("admin", "系统管理员", "admin", Some(0)),
-    ("leader", "班子成员（示例）", "leader", Some(0)),
+    ("leader", "班子成员甲（示例）", "leader", Some(0)),
+    ("leader2", "班子成员乙（示例）", "leader", Some(0)),
+    ("leader3", "班子成员丙（示例）", "leader", Some(0)),
+    ("leader4", "班子成员丁（示例）", "leader", Some(0)),
+    ("leader5", "班子成员戊（示例）", "leader", Some(0)),
     ("staff", "招商引资部科员（示例）", "staff", Some(1)),
     ("viewer", "只读用户（示例）", "viewer", Some(3)),
     ("city", "长治市级用户（示例）", "city", None),
@@ -134,5 +138,6 @@ pub async fn load(db: &Db) -> Result<DemoOutcome, StoreError> {
         let u = users::create(db, &actor, Some(where_), &f).await?;
         accounts.push((u.login_name, u.role.label().to_string()));
     }
+    crate::demo_projects::load(db, &actor, home.id).await?;
     Ok(DemoOutcome::Loaded { password, accounts })
 }

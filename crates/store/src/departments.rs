@@ -4,7 +4,8 @@ use kaifaqu_domain::audit::Action;
 use kaifaqu_domain::validate::NAME_MAX;
 use kaifaqu_domain::{Invalid, Permission};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -93,8 +94,20 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Department, StoreErr
 pub async fn create(db: &Db, actor: &Actor, zone_id: i64, f: &DepartmentForm) -> Result<Department, StoreError> {
     actor.require(Permission::Administer)?;
     let zone_id = actor.write_zone(zone_id)?;
-    let (name, sort_order, _) = f.validate()?;
     let txn = db.conn.begin().await?;
+    let id = insert(&txn, actor, zone_id, f).await?;
+    txn.commit().await?;
+    get(db, &Scope::System, id).await
+}
+
+/// Validates and inserts on `conn` (the caller's transaction), audited; returns the new id.
+pub(crate) async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    zone_id: i64,
+    f: &DepartmentForm,
+) -> Result<i64, StoreError> {
+    let (name, sort_order, _) = f.validate()?;
     let m = department::ActiveModel {
         zone_id: Set(zone_id),
         name: Set(name),
@@ -103,11 +116,11 @@ pub async fn create(db: &Db, actor: &Actor, zone_id: i64, f: &DepartmentForm) ->
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(conn)
     .await
     .map_err(|e| StoreError::unique_as(e, "name", "本开发区已有同名科室"))?;
     audit::append(
-        &txn,
+        conn,
         actor,
         Change {
             zone_id: Some(zone_id),
@@ -120,8 +133,7 @@ pub async fn create(db: &Db, actor: &Actor, zone_id: i64, f: &DepartmentForm) ->
         },
     )
     .await?;
-    txn.commit().await?;
-    Ok(to_dept(m))
+    Ok(m.id)
 }
 
 pub async fn update(db: &Db, actor: &Actor, id: i64, f: &DepartmentForm) -> Result<Department, StoreError> {

@@ -5,7 +5,8 @@ use kaifaqu_domain::audit::Action;
 use kaifaqu_domain::validate::NAME_MAX;
 use kaifaqu_domain::{Invalid, Permission};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -132,8 +133,20 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<DictionaryItem, Stor
 pub async fn create(db: &Db, actor: &Actor, zone_id: i64, f: &ItemForm) -> Result<DictionaryItem, StoreError> {
     actor.require(Permission::Administer)?;
     let zone_id = actor.write_zone(zone_id)?;
-    let (kind, value, sort_order, _) = f.validate()?;
     let txn = db.conn.begin().await?;
+    let id = insert(&txn, actor, zone_id, f).await?;
+    txn.commit().await?;
+    get(db, &Scope::System, id).await
+}
+
+/// Validates and inserts on `conn` (the caller's transaction), audited; returns the new id.
+pub(crate) async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    zone_id: i64,
+    f: &ItemForm,
+) -> Result<i64, StoreError> {
+    let (kind, value, sort_order, _) = f.validate()?;
     let m = dictionary_item::ActiveModel {
         zone_id: Set(zone_id),
         kind: Set(kind),
@@ -143,11 +156,11 @@ pub async fn create(db: &Db, actor: &Actor, zone_id: i64, f: &ItemForm) -> Resul
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(conn)
     .await
     .map_err(|e| StoreError::unique_as(e, "value", "该类别下已有相同的值"))?;
     audit::append(
-        &txn,
+        conn,
         actor,
         Change {
             zone_id: Some(zone_id),
@@ -160,8 +173,7 @@ pub async fn create(db: &Db, actor: &Actor, zone_id: i64, f: &ItemForm) -> Resul
         },
     )
     .await?;
-    txn.commit().await?;
-    Ok(to_item(m))
+    Ok(m.id)
 }
 
 /// Edits value, order and the active flag (the kind stays).

@@ -15,13 +15,22 @@ struct Migration {
     postgres_extra: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("migrations/0001_foundation.sql"),
-    sqlite_extra: include_str!("migrations/0001_sqlite_triggers.sql"),
-    postgres_extra: include_str!("migrations/0001_postgres_triggers.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("migrations/0001_foundation.sql"),
+        sqlite_extra: include_str!("migrations/0001_sqlite_triggers.sql"),
+        postgres_extra: include_str!("migrations/0001_postgres_triggers.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "projects",
+        sql: include_str!("migrations/0002_projects.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
+];
 
 /// The schema version this program writes.
 pub fn latest_version() -> i64 {

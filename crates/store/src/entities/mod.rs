@@ -4,8 +4,16 @@
 pub mod api_token;
 pub mod attachment;
 pub mod audit_log;
+pub mod contact;
 pub mod department;
 pub mod dictionary_item;
+pub mod enterprise;
+pub mod meeting;
+pub mod meeting_decision;
+pub mod meeting_project;
+pub mod problem;
+pub mod project;
+pub mod project_event;
 pub mod session;
 pub mod user;
 pub mod zone;

@@ -1,0 +1,177 @@
+//! Names of a zone's referenced rows (dictionary values, departments, users, enterprises),
+//! loaded in one query each so that lists never query per row.
+
+use std::collections::HashMap;
+
+use kaifaqu_domain::Invalid;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::entities::{department, dictionary_item, enterprise, user};
+use crate::{Db, StoreError};
+
+pub struct Lookups {
+    pub dict: HashMap<i64, (String, String, bool)>,
+    pub departments: HashMap<i64, String>,
+    pub users: HashMap<i64, (String, String)>,
+    pub enterprises: HashMap<i64, String>,
+}
+
+impl Lookups {
+    pub async fn load(db: &Db, zone_id: i64) -> Result<Lookups, StoreError> {
+        let dict = dictionary_item::Entity::find()
+            .filter(dictionary_item::Column::ZoneId.eq(zone_id))
+            .all(&db.conn)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, (d.kind, d.value, d.active)))
+            .collect();
+        let departments = department::Entity::find()
+            .filter(department::Column::ZoneId.eq(zone_id))
+            .all(&db.conn)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect();
+        let users = user::Entity::find()
+            .filter(user::Column::ZoneId.eq(zone_id))
+            .all(&db.conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, (u.display_name, u.role)))
+            .collect();
+        let enterprises = enterprise::Entity::find()
+            .filter(enterprise::Column::ZoneId.eq(zone_id))
+            .all(&db.conn)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e.name))
+            .collect();
+        Ok(Lookups { dict, departments, users, enterprises })
+    }
+
+    pub fn dict_value(&self, id: Option<i64>) -> Option<String> {
+        id.and_then(|i| self.dict.get(&i)).map(|(_, v, _)| v.clone())
+    }
+
+    pub fn department(&self, id: Option<i64>) -> Option<String> {
+        id.and_then(|i| self.departments.get(&i)).cloned()
+    }
+
+    pub fn user(&self, id: Option<i64>) -> Option<String> {
+        id.and_then(|i| self.users.get(&i)).map(|(n, _)| n.clone())
+    }
+
+    pub fn enterprise(&self, id: Option<i64>) -> Option<String> {
+        id.and_then(|i| self.enterprises.get(&i)).cloned()
+    }
+
+    /// Checks a submitted dictionary id: it must be of `kind` in this zone, and enabled unless
+    /// it is the value the record already has.
+    pub fn check_dict(
+        &self,
+        e: &mut Invalid,
+        field: &str,
+        label: &str,
+        kind: &str,
+        id: Option<i64>,
+        current: Option<i64>,
+    ) {
+        let Some(id) = id else { return };
+        match self.dict.get(&id) {
+            Some((k, _, active)) if k == kind && (*active || Some(id) == current) => {}
+            Some((k, _, false)) if k == kind => e.add(field, format!("所选{label}已停用")),
+            _ => e.add(field, format!("请从列表中选择{label}")),
+        }
+    }
+
+    pub fn check_department(&self, e: &mut Invalid, field: &str, id: Option<i64>) {
+        if let Some(id) = id
+            && !self.departments.contains_key(&id)
+        {
+            e.add(field, "所选科室不属于本开发区");
+        }
+    }
+
+    /// A user of the zone (for 包联领导: a leader or an admin).
+    pub fn check_leader(&self, e: &mut Invalid, field: &str, id: Option<i64>) {
+        if let Some(id) = id {
+            match self.users.get(&id) {
+                Some((_, role)) if role == "leader" || role == "admin" => {}
+                Some(_) => e.add(field, "包联领导须是“领导”角色的用户"),
+                None => e.add(field, "所选领导不是本开发区的用户"),
+            }
+        }
+    }
+
+    /// The dictionary id of `value` of `kind`, if any.
+    pub fn dict_id(&self, kind: &str, value: &str) -> Option<i64> {
+        self.dict.iter().find(|(_, (k, v, _))| k == kind && v == value).map(|(id, _)| *id)
+    }
+
+    pub fn department_id(&self, name: &str) -> Option<i64> {
+        self.departments.iter().find(|(_, n)| *n == name).map(|(id, _)| *id)
+    }
+
+    pub fn leader_id(&self, name: &str) -> Option<i64> {
+        self.users.iter().find(|(_, (n, role))| n == name && (role == "leader" || role == "admin")).map(|(id, _)| *id)
+    }
+}
+
+/// Parses an optional id from a form field ("" → None).
+pub fn opt_id(e: &mut Invalid, field: &str, label: &str, s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    match s.parse::<i64>() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            e.add(field, format!("请从列表中选择{label}"));
+            None
+        }
+    }
+}
+
+/// Parses an optional date (YYYY-MM-DD) from a form field.
+pub fn opt_date(e: &mut Invalid, field: &str, label: &str, s: &str) -> Option<chrono::NaiveDate> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            e.add(field, format!("{label}“{s}”不是有效日期，应为 2025-05-28 这样的格式"));
+            None
+        }
+    }
+}
+
+/// A required date.
+pub fn req_date(e: &mut Invalid, field: &str, label: &str, s: &str) -> Option<chrono::NaiveDate> {
+    if s.trim().is_empty() {
+        e.add(field, format!("{label}不能为空"));
+        return None;
+    }
+    opt_date(e, field, label, s)
+}
+
+/// An optional year between 2000 and 2099.
+pub fn opt_year(e: &mut Invalid, field: &str, label: &str, s: &str) -> Option<i32> {
+    let s = s.trim().trim_end_matches('年');
+    if s.is_empty() {
+        return None;
+    }
+    match s.parse::<i32>() {
+        Ok(y) if (2000..=2099).contains(&y) => Some(y),
+        _ => {
+            e.add(field, format!("{label}应为 2000 到 2099 之间的年份"));
+            None
+        }
+    }
+}
+
+/// Today in Asia/Shanghai.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&kaifaqu_domain::time::shanghai()).date_naive()
+}
