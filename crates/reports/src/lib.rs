@@ -1,0 +1,10 @@
+//! kaifaqu-reports: the committee's spreadsheet reports.
+//!
+//! Each report module writes an `.xlsx` workbook with `rust_xlsxwriter` and reads uploaded
+//! workbooks back with `calamine`. Money stays exact in [`kaifaqu_domain::money::Wan`]: totals
+//! are summed in 万元 and written as values (never formulas, whose cached results would read
+//! as 0), and numbers read back from cells are rounded to whole 万元 before anything else.
+//! All texts shown to users are in Chinese.
+
+pub mod plan_table;
+pub mod table;
