@@ -484,6 +484,11 @@ fn map_columns(sheet: &Sheet, header_row: u32) -> Result<Columns, Vec<CellError>
 /// Reads the projects of an uploaded 项目谋划表 (first sheet). Every problem is reported, each
 /// with its sheet row and column header; no rows are returned unless all are valid.
 pub fn import(bytes: &[u8]) -> Result<Vec<PlanRow>, Vec<CellError>> {
+    import_numbered(bytes).map(|rows| rows.into_iter().map(|(_, r)| r).collect())
+}
+
+/// As [`import`], each row with its 1-based sheet row number (for later checks' messages).
+pub fn import_numbered(bytes: &[u8]) -> Result<Vec<(u32, PlanRow)>, Vec<CellError>> {
     let sheet =
         Sheet::read(bytes).map_err(|e| vec![CellError { row: 0, column: String::new(), reason: e.to_string() }])?;
     let Some(header_row) = sheet.header_row() else {
@@ -503,7 +508,7 @@ pub fn import(bytes: &[u8]) -> Result<Vec<PlanRow>, Vec<CellError>> {
             continue;
         }
         if let Some(row) = parse_row(&sheet, r, &columns, &mut errors) {
-            rows.push(row);
+            rows.push((r + 1, row));
         }
     }
     if errors.is_empty() { Ok(rows) } else { Err(errors) }

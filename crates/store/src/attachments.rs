@@ -222,6 +222,36 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64) -> Result<Vec<Attachment
         .collect())
 }
 
+/// The attachments linked to any of `links` ((entity, id) pairs) in a zone, oldest first.
+pub async fn linked(
+    db: &Db,
+    scope: &Scope,
+    zone_id: i64,
+    links: &[(&str, String)],
+) -> Result<Vec<Attachment>, StoreError> {
+    let z = crate::zones::get(db, scope, zone_id).await?;
+    let mut cond = sea_orm::Condition::any();
+    for (entity, id) in links {
+        cond = cond.add(
+            sea_orm::Condition::all()
+                .add(attachment::Column::Entity.eq(*entity))
+                .add(attachment::Column::EntityId.eq(id.clone())),
+        );
+    }
+    if links.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(attachment::Entity::find()
+        .filter(attachment::Column::ZoneId.eq(z.id))
+        .filter(cond)
+        .order_by_asc(attachment::Column::Id)
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(to_attachment)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

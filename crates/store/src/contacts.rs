@@ -265,6 +265,8 @@ pub struct ContactFilter {
     pub team: String,
     pub project: String,
     pub page: Option<u64>,
+    /// Rows per page (API: at most 500; also accepted as `limit`).
+    #[serde(alias = "limit")]
     pub per_page: Option<u64>,
 }
 

@@ -307,6 +307,8 @@ pub struct ProblemFilter {
     /// Only problems of projects this leader answers for.
     pub leader: String,
     pub page: Option<u64>,
+    /// Rows per page (API: at most 500; also accepted as `limit`).
+    #[serde(alias = "limit")]
     pub per_page: Option<u64>,
 }
 

@@ -500,6 +500,8 @@ pub struct ProjectFilter {
     /// name, -total, total, stage, -updated (default: newest first).
     pub sort: String,
     pub page: Option<u64>,
+    /// Rows per page (API: at most 500; also accepted as `limit`).
+    #[serde(alias = "limit")]
     pub per_page: Option<u64>,
 }
 

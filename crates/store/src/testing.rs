@@ -42,6 +42,14 @@ pub async fn postgres_url() -> Option<String> {
         .execute_raw(Statement::from_string(db.backend(), format!("CREATE DATABASE {name}")))
         .await
         .expect("create test database");
+    // test databases are disposable: do not wait for the disk on every commit
+    db.conn
+        .execute_raw(Statement::from_string(
+            db.backend(),
+            format!("ALTER DATABASE {name} SET synchronous_commit TO off"),
+        ))
+        .await
+        .expect("configure test database");
     db.close().await;
     let (base, _) = admin.rsplit_once('/').expect("URL has a database part");
     Some(format!("{base}/{name}"))

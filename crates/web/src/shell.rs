@@ -38,6 +38,20 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
     let mut groups = vec![MenuGroup { title: "工作台", items: vec![item("首页", "/")] }];
     if !role.is_city_level() {
         groups[0].items.push(item("附件资料", "/attachments"));
+        groups.push(MenuGroup {
+            title: "招商与项目",
+            items: vec![
+                item("我的项目", "/my"),
+                item("项目台账", "/projects"),
+                item("项目看板", "/projects/board"),
+                item("项目谋划表", "/plan"),
+                item("对接记录", "/contacts"),
+                item("问题台账", "/problems"),
+                item("调度会", "/meetings"),
+                item("企业", "/enterprises"),
+                item("招商统计", "/figures"),
+            ],
+        });
     }
     if role.has(Permission::Administer) {
         groups.push(MenuGroup {
@@ -63,6 +77,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "deleted" => "已删除。",
         "password" => "密码已修改。",
         "revoked" => "令牌已吊销。",
+        "imported" => "已导入。",
         "uploaded" => "文件已上传。",
         _ => return None,
     })

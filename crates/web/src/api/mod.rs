@@ -3,6 +3,11 @@
 
 mod admin;
 mod attachments;
+mod contacts;
+mod enterprises;
+mod meetings;
+mod problems;
+mod projects;
 mod zones;
 
 use axum::Router;
@@ -20,6 +25,11 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(zones::routes())
         .merge(admin::routes())
         .merge(attachments::routes(upload_limit))
+        .merge(enterprises::routes())
+        .merge(contacts::routes())
+        .merge(problems::routes())
+        .merge(meetings::routes())
+        .merge(projects::routes())
 }
 
 /// `?page=&limit=` of every list endpoint (limit ≤ 500).
@@ -59,7 +69,13 @@ impl Paging {
         admin::list_users, admin::create_user, admin::get_user, admin::update_user,
         admin::list_dictionary, admin::create_dictionary_item, admin::update_dictionary_item, admin::delete_dictionary_item,
         admin::list_audit, admin::get_audit,
+        projects::list_projects, projects::create_project, projects::get_project, projects::update_project,
+        projects::list_events, projects::add_event, projects::period_figures,
         attachments::list_attachments, attachments::upload_attachment, attachments::get_attachment, attachments::attachment_content,
+        enterprises::list_enterprises, enterprises::create_enterprise, enterprises::get_enterprise, enterprises::update_enterprise,
+        contacts::list_contacts, contacts::create_contact, contacts::get_contact, contacts::update_contact,
+        problems::list_problems, problems::create_problem, problems::get_problem, problems::update_problem,
+        meetings::list_meetings, meetings::create_meeting, meetings::get_meeting, meetings::add_decision,
     ),
     components(schemas(ApiError)),
     modifiers(&BearerAuth),

@@ -8,8 +8,19 @@ mod admin_users;
 mod admin_zone;
 pub mod attachments;
 mod common;
+mod contacts;
+mod enterprises;
+mod figures;
 mod health;
 mod home;
+mod meetings;
+mod my;
+mod plan;
+mod problems;
+mod project_form;
+mod project_options;
+mod project_page;
+mod projects;
 
 use axum::Router;
 
@@ -26,4 +37,14 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(admin_dictionaries::routes())
         .merge(admin_audit::routes())
         .merge(attachments::routes(upload_limit))
+        .merge(enterprises::routes())
+        .merge(contacts::routes())
+        .merge(problems::routes())
+        .merge(meetings::routes())
+        .merge(projects::routes())
+        .merge(project_form::routes())
+        .merge(project_page::routes(upload_limit))
+        .merge(my::routes())
+        .merge(figures::routes())
+        .merge(plan::routes(upload_limit))
 }
