@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod credit_code;
+pub mod indicator;
 pub mod industry;
 pub mod money;
 pub mod password;

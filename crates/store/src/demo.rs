@@ -139,5 +139,6 @@ pub async fn load(db: &Db) -> Result<DemoOutcome, StoreError> {
         accounts.push((u.login_name, u.role.label().to_string()));
     }
     crate::demo_projects::load(db, &actor, home.id).await?;
+    crate::demo_indicators::load(db, &actor).await?;
     Ok(DemoOutcome::Loaded { password, accounts })
 }
