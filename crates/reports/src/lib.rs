@@ -7,4 +7,5 @@
 //! All texts shown to users are in Chinese.
 
 pub mod plan_table;
+pub mod stats_table;
 pub mod table;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use kaifaqu_domain::indicator::{
     self as ind, Fixed, Pace, Pct, Period, Warning, behind_pace, computed_growth, growth_falling, latest_due_period,
     month_own, not_entered, pace, projected_below, rank, rank_dropped,
@@ -81,6 +81,23 @@ pub async fn city_table(
     p: Period,
 ) -> Result<Vec<RankedZone>, StoreError> {
     let zs = city_zones(db, scope, zone_id).await?;
+    let ids: Vec<i64> = zs.iter().map(|z| z.id).collect();
+    let values = indicator_values::of_zones(db, &ids, indicator_id, (p.year - 1, p.year)).await?;
+    Ok(ranked(&zs, &values, p))
+}
+
+/// The ranking table of a city, for city-level users (their scope must cover the city).
+pub async fn city_table_of(
+    db: &Db,
+    scope: &Scope,
+    city_code: &str,
+    indicator_id: i64,
+    p: Period,
+) -> Result<Vec<RankedZone>, StoreError> {
+    let zs: Vec<Zone> = zones::list(db, scope).await?.into_iter().filter(|z| z.city_code == city_code).collect();
+    if zs.is_empty() {
+        return Err(StoreError::NotFound);
+    }
     let ids: Vec<i64> = zs.iter().map(|z| z.id).collect();
     let values = indicator_values::of_zones(db, &ids, indicator_id, (p.year - 1, p.year)).await?;
     Ok(ranked(&zs, &values, p))
@@ -261,13 +278,7 @@ pub async fn warnings(
     let ids: Vec<i64> = zs.iter().map(|z| z.id).collect();
     let mut out = Vec::new();
     for indicator in indicators::list(db, true).await? {
-        let values = indicator_values::of_zones(
-            db,
-            &ids,
-            indicator.id,
-            (today.format("%Y").to_string().parse::<i32>().unwrap_or(2025) - 3, 2099),
-        )
-        .await?;
+        let values = indicator_values::of_zones(db, &ids, indicator.id, (today.year() - 3, today.year() + 1)).await?;
         let latest = values.iter().filter(|v| v.zone_id == zone_id && !v.is_estimate).map(|v| v.period).max();
         if let Some(p) = latest {
             let targets = indicator_values::targets(db, scope, zone_id, p.year).await?;

@@ -5,6 +5,7 @@
 
 pub mod api;
 mod assets;
+mod charts;
 mod error;
 mod extract;
 mod features;

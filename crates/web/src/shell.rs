@@ -36,8 +36,20 @@ pub struct Shell {
 fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
     let item = |label, href: &'static str| MenuItem { label, href, active: href == active };
     let mut groups = vec![MenuGroup { title: "工作台", items: vec![item("首页", "/")] }];
+    if role.is_city_level() {
+        groups[0].items.push(item("全市指标对比", "/indicators/city"));
+    }
     if !role.is_city_level() {
         groups[0].items.push(item("附件资料", "/attachments"));
+        groups.push(MenuGroup {
+            title: "经济运行",
+            items: vec![
+                item("指标概览", "/indicators"),
+                item("月度填报", "/indicators/entry"),
+                item("全市对比", "/indicators/city"),
+                item("年度目标", "/indicators/targets"),
+            ],
+        });
         groups.push(MenuGroup {
             title: "招商与项目",
             items: vec![
@@ -61,6 +73,7 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
                 item("科室", "/admin/departments"),
                 item("用户", "/admin/users"),
                 item("字典", "/admin/dictionaries"),
+                item("指标目录", "/admin/indicators"),
                 item("审计日志", "/admin/audit"),
             ],
         });
@@ -136,7 +149,7 @@ mod tests {
     fn city_users_see_no_zone_modules_and_no_admin() {
         let m = menu(Role::City, "/");
         let hrefs: Vec<&str> = m.iter().flat_map(|g| g.items.iter().map(|i| i.href)).collect();
-        assert_eq!(hrefs, ["/", "/account"]);
+        assert_eq!(hrefs, ["/", "/indicators/city", "/account"]);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod admin;
 mod attachments;
 mod contacts;
 mod enterprises;
+mod indicators;
 mod meetings;
 mod problems;
 mod projects;
@@ -30,6 +31,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(problems::routes())
         .merge(meetings::routes())
         .merge(projects::routes())
+        .merge(indicators::routes())
 }
 
 /// `?page=&limit=` of every list endpoint (limit ≤ 500).
@@ -69,6 +71,7 @@ impl Paging {
         admin::list_users, admin::create_user, admin::get_user, admin::update_user,
         admin::list_dictionary, admin::create_dictionary_item, admin::update_dictionary_item, admin::delete_dictionary_item,
         admin::list_audit, admin::get_audit,
+        indicators::catalog, indicators::overview, indicators::series, indicators::ranking, indicators::save_values,
         projects::list_projects, projects::create_project, projects::get_project, projects::update_project,
         projects::list_events, projects::add_event, projects::period_figures,
         attachments::list_attachments, attachments::upload_attachment, attachments::get_attachment, attachments::attachment_content,

@@ -10,7 +10,7 @@ use kaifaqu_domain::Permission;
 use kaifaqu_domain::time::local_display;
 use kaifaqu_store::audit::{self, AuditFilter};
 use kaifaqu_store::zones::{self, Zone};
-use kaifaqu_store::{departments, users};
+use kaifaqu_store::{departments, indicator_views, users};
 
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
@@ -38,6 +38,15 @@ struct HomePage {
     users: u64,
     city_zones: Vec<Zone>,
     recent: Vec<RecentRow>,
+    warnings: Vec<WarningRow>,
+}
+
+pub struct WarningRow {
+    pub indicator_id: i64,
+    pub indicator: String,
+    pub period: String,
+    pub kind: &'static str,
+    pub reason: String,
 }
 
 async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
@@ -69,5 +78,19 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Res
     } else {
         Vec::new()
     };
-    html(&HomePage { shell, zone, departments, users, city_zones, recent })
+    let warnings = match user.user.zone_id {
+        Some(z) => indicator_views::warnings(&state.db, &scope, z, kaifaqu_store::lookups::today())
+            .await?
+            .into_iter()
+            .map(|(i, p, w)| WarningRow {
+                indicator_id: i.id,
+                indicator: i.name,
+                period: p.full_label(),
+                kind: w.kind.label(),
+                reason: w.reason,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    html(&HomePage { shell, zone, departments, users, city_zones, recent, warnings })
 }

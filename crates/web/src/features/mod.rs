@@ -13,6 +13,9 @@ mod enterprises;
 mod figures;
 mod health;
 mod home;
+mod indicator_entry;
+mod indicator_xlsx;
+mod indicators;
 mod meetings;
 mod my;
 mod plan;
@@ -47,4 +50,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(my::routes())
         .merge(figures::routes())
         .merge(plan::routes(upload_limit))
+        .merge(indicators::routes())
+        .merge(indicator_entry::routes())
+        .merge(indicator_xlsx::routes(upload_limit))
 }
