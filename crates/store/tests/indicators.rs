@@ -166,7 +166,9 @@ db_test!(zone_users_cannot_write_another_managed_zone, |db: Db| async move {
         confirm: Some("on".into()),
         ..Default::default()
     };
-    indicator_values::save(&db, &staff(x), x, Period { year: 2025, month: 6 }, std::slice::from_ref(&line)).await.unwrap();
+    indicator_values::save(&db, &staff(x), x, Period { year: 2025, month: 6 }, std::slice::from_ref(&line))
+        .await
+        .unwrap();
     // once B has its own users, it is B's to enter
     let f = kaifaqu_store::users::UserForm {
         login_name: "b1".into(),
