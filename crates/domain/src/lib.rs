@@ -4,6 +4,39 @@
 //! pure function, so the store and the web layers share one definition of
 //! "valid" and the rules can be property-tested.
 
+/// An enum with a stable code and a Chinese label per variant, parsed from either.
+macro_rules! code_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            /// By code or by Chinese label.
+            pub fn parse(s: &str) -> Option<$name> {
+                let s = s.trim();
+                Self::ALL.iter().copied().find(|v| v.code() == s || v.label() == s)
+            }
+
+            /// (code, label) pairs for select boxes.
+            pub fn options() -> Vec<(&'static str, &'static str)> {
+                Self::ALL.iter().map(|v| (v.code(), v.label())).collect()
+            }
+        }
+    };
+}
+
 pub mod audit;
 pub mod credit_code;
 pub mod indicator;
@@ -13,6 +46,7 @@ pub mod password;
 pub mod project;
 pub mod project_code;
 pub mod role;
+pub mod safety;
 pub mod stage;
 pub mod time;
 pub mod validate;

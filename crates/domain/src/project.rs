@@ -1,40 +1,6 @@
 //! Project fields with fixed value sets: category, key-project level, contact form,
 //! problem category and status.
 
-use serde::{Deserialize, Serialize};
-
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            /// By code or by Chinese label.
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.code() == s || v.label() == s)
-            }
-
-            /// (code, label) pairs for select boxes.
-            pub fn options() -> Vec<(&'static str, &'static str)> {
-                Self::ALL.iter().map(|v| (v.code(), v.label())).collect()
-            }
-        }
-    };
-}
-
 code_enum!(
     /// 项目类别.
     Category {

@@ -217,7 +217,7 @@ app_test!(the_city_view_for_city_and_zone_users, |app: TestApp| async move {
     let s = app.admin().await;
     let (_, html) = s.page(&format!("/indicators/city?indicator={inv}&period=2025-05")).await;
     assert!(html.contains("method=\"post\" action=\"/indicators/city"), "zone writers see the grid");
-    assert!(html.contains("/indicators/city/import?indicator="), "and the import form");
+    assert!(html.contains("/indicators/import?indicator="), "and the import form");
     let zs = zones::list(&app.db, &Scope::System).await.unwrap();
     let bing = zs.iter().find(|z| z.name == "示例开发区丙").unwrap().id;
     let r = post_owned(
