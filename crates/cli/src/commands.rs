@@ -78,6 +78,12 @@ pub async fn serve(cfg: &Config, demo: bool) -> Result<()> {
         },
         secure_cookies: cfg.secure_cookies,
         trust_proxy: cfg.trust_proxy,
+        notify: kaifaqu_web::Notify {
+            scheduler: true,
+            interval: std::time::Duration::from_secs(cfg.notify.scheduler_minutes * 60),
+            webhook_url: Some(cfg.notify.webhook_url.clone()).filter(|u| !u.is_empty()),
+            webhook_format: cfg.notify.webhook_format.clone(),
+        },
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await

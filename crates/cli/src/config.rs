@@ -18,6 +18,21 @@ pub struct Config {
     pub login: Login,
     pub limits: Limits,
     pub attachments: Attachments,
+    pub notify: NotifyConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    pub scheduler_minutes: u64,
+    pub webhook_url: String,
+    pub webhook_format: String,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig { scheduler_minutes: 60, webhook_url: String::new(), webhook_format: "generic".into() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -60,6 +75,7 @@ impl Default for Config {
             login: Login::default(),
             limits: Limits::default(),
             attachments: Attachments::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -173,6 +189,15 @@ impl Config {
         if let Some((k, v)) = get("KAIFAQU_ATTACHMENTS_MAX_MIB") {
             self.attachments.max_mib = parse(&k, &v)?;
         }
+        if let Some((k, v)) = get("KAIFAQU_NOTIFY_SCHEDULER_MINUTES") {
+            self.notify.scheduler_minutes = parse(&k, &v)?;
+        }
+        if let Some((_, v)) = get("KAIFAQU_NOTIFY_WEBHOOK_URL") {
+            self.notify.webhook_url = v;
+        }
+        if let Some((_, v)) = get("KAIFAQU_NOTIFY_WEBHOOK_FORMAT") {
+            self.notify.webhook_format = v;
+        }
         Ok(())
     }
 
@@ -182,6 +207,15 @@ impl Config {
         }
         if self.login.max_failures < 1 || self.login.lockout_minutes < 1 {
             bail!("登录锁定设置有误：失败次数和锁定时长都至少为 1");
+        }
+        if self.notify.scheduler_minutes < 1 {
+            bail!("提醒检查间隔至少 1 分钟");
+        }
+        if !["generic", "dingtalk", "wecom"].contains(&self.notify.webhook_format.as_str()) {
+            bail!("webhook_format 应为 generic、dingtalk 或 wecom");
+        }
+        if !self.notify.webhook_url.is_empty() && !self.notify.webhook_url.starts_with("http") {
+            bail!("webhook_url 应以 http:// 或 https:// 开头");
         }
         if self.limits.body_mib < 1 || self.limits.upload_mib < 1 || self.attachments.max_mib < 1 {
             bail!("大小限制至少为 1 MiB");

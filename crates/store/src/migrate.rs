@@ -37,6 +37,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_extra: "",
         postgres_extra: "",
     },
+    Migration {
+        version: 4,
+        name: "safety",
+        sql: include_str!("migrations/0004_safety.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
 ];
 
 /// The schema version this program writes.

@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod features;
 mod middleware;
+pub mod scheduler;
 mod shell;
 mod state;
 
@@ -22,7 +23,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use error::AppError;
-pub use state::{AppState, Limits};
+pub use state::{AppState, Limits, Notify};
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
@@ -45,6 +46,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until ctrl-c / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    if state.notify.scheduler {
+        scheduler::spawn(state.clone());
+    }
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -30,6 +30,8 @@ pub struct Shell {
     pub csrf: String,
     pub menu: Vec<MenuGroup>,
     pub notice: Option<&'static str>,
+    /// Unread notifications, shown in the header.
+    pub unread: u64,
 }
 
 /// The menu for a role; `active` is the href of the current page.
@@ -48,6 +50,15 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
                 item("月度填报", "/indicators/entry"),
                 item("全市对比", "/indicators/city"),
                 item("年度目标", "/indicators/targets"),
+            ],
+        });
+        groups.push(MenuGroup {
+            title: "安全生产",
+            items: vec![
+                item("隐患台账", "/safety/hazards"),
+                item("入企检查", "/safety/inspections"),
+                item("企业安全档案", "/safety/enterprises"),
+                item("安全统计", "/safety/figures"),
             ],
         });
         groups.push(MenuGroup {
@@ -74,11 +85,14 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
                 item("用户", "/admin/users"),
                 item("字典", "/admin/dictionaries"),
                 item("指标目录", "/admin/indicators"),
+                item("安全检查设置", "/admin/safety"),
                 item("审计日志", "/admin/audit"),
             ],
         });
     }
-    groups.push(MenuGroup { title: "个人", items: vec![item("我的账号", "/account")] });
+    groups.push(MenuGroup {
+        title: "个人", items: vec![item("通知", "/notifications"), item("我的账号", "/account")]
+    });
     groups
 }
 
@@ -111,6 +125,7 @@ impl Shell {
             csrf: user.csrf().to_string(),
             menu: menu(user.user.role, active),
             notice: notice(done),
+            unread: kaifaqu_store::notifications::unread_count(&state.db, &user.actor()).await?,
         })
     }
 }
@@ -149,7 +164,7 @@ mod tests {
     fn city_users_see_no_zone_modules_and_no_admin() {
         let m = menu(Role::City, "/");
         let hrefs: Vec<&str> = m.iter().flat_map(|g| g.items.iter().map(|i| i.href)).collect();
-        assert_eq!(hrefs, ["/", "/indicators/city", "/account"]);
+        assert_eq!(hrefs, ["/", "/indicators/city", "/notifications", "/account"]);
     }
 
     #[test]

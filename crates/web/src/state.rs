@@ -21,6 +21,30 @@ impl Default for Limits {
     }
 }
 
+/// Reminders: the scheduler inside the server and the optional webhook.
+#[derive(Debug, Clone)]
+pub struct Notify {
+    /// Run the scheduler (the server does; tests start it themselves).
+    pub scheduler: bool,
+    /// How often it runs.
+    pub interval: std::time::Duration,
+    /// Where notifications are also sent (a group robot or any JSON endpoint).
+    pub webhook_url: Option<String>,
+    /// generic, dingtalk or wecom.
+    pub webhook_format: String,
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify {
+            scheduler: false,
+            interval: std::time::Duration::from_secs(3600),
+            webhook_url: None,
+            webhook_format: "generic".into(),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
@@ -31,4 +55,5 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
+    pub notify: Notify,
 }

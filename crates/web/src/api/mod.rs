@@ -9,6 +9,7 @@ mod indicators;
 mod meetings;
 mod problems;
 mod projects;
+mod safety;
 mod zones;
 
 use axum::Router;
@@ -32,6 +33,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(meetings::routes())
         .merge(projects::routes())
         .merge(indicators::routes())
+        .merge(safety::routes())
 }
 
 /// `?page=&limit=` of every list endpoint (limit ≤ 500).
@@ -79,6 +81,8 @@ impl Paging {
         contacts::list_contacts, contacts::create_contact, contacts::get_contact, contacts::update_contact,
         problems::list_problems, problems::create_problem, problems::get_problem, problems::update_problem,
         meetings::list_meetings, meetings::create_meeting, meetings::get_meeting, meetings::add_decision,
+        safety::list_hazards, safety::create_hazard, safety::get_hazard, safety::add_step,
+        safety::list_inspections, safety::create_inspection, safety::safety_figures,
     ),
     components(schemas(ApiError)),
     modifiers(&BearerAuth),

@@ -18,12 +18,14 @@ mod indicator_xlsx;
 mod indicators;
 mod meetings;
 mod my;
+mod notifications;
 mod plan;
 mod problems;
 mod project_form;
 mod project_options;
 mod project_page;
 mod projects;
+mod safety;
 
 use axum::Router;
 
@@ -53,4 +55,6 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(indicators::routes())
         .merge(indicator_entry::routes())
         .merge(indicator_xlsx::routes(upload_limit))
+        .merge(safety::routes(upload_limit))
+        .merge(notifications::routes())
 }

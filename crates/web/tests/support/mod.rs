@@ -19,9 +19,12 @@ pub struct TestApp {
     /// 襄垣 (zone A) and 示例开发区甲 (zone B).
     pub zone_a: i64,
     pub zone_b: i64,
+    /// The running app's state (for driving the scheduler directly).
+    pub state: AppState,
 }
 
 pub struct Options {
+    pub notify: kaifaqu_web::Notify,
     pub policy: AuthPolicy,
     pub limits: Limits,
     pub max_attachment: u64,
@@ -29,7 +32,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { policy: AuthPolicy::default(), limits: Limits::default(), max_attachment: 20 * 1024 * 1024 }
+        Options {
+            notify: kaifaqu_web::Notify::default(),
+            policy: AuthPolicy::default(),
+            limits: Limits::default(),
+            max_attachment: 20 * 1024 * 1024,
+        }
     }
 }
 
@@ -53,13 +61,15 @@ impl TestApp {
             limits: opts.limits,
             secure_cookies: false,
             trust_proxy: false,
+            notify: opts.notify,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let served = state.clone();
         tokio::spawn(async move {
-            kaifaqu_web::serve(listener, state).await.unwrap();
+            kaifaqu_web::serve(listener, served).await.unwrap();
         });
-        Some(TestApp { base: format!("http://{addr}"), db, password, zone_a: zs[0].id, zone_b: zs[1].id })
+        Some(TestApp { base: format!("http://{addr}"), db, password, zone_a: zs[0].id, zone_b: zs[1].id, state })
     }
 
     pub fn url(&self, path: &str) -> String {
