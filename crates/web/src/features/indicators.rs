@@ -7,35 +7,26 @@ use std::collections::{HashMap, HashSet};
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, RawForm, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::routing::get;
 use chrono::Datelike;
+use kaifaqu_domain::Permission;
 use kaifaqu_domain::indicator::{Fixed, Pct, Period, check_period, periods_of_year, rank_cn};
-use kaifaqu_domain::{Invalid, Permission};
-use kaifaqu_store::indicator_values::{self, EntryLine, SOURCES, Value};
+use kaifaqu_store::indicator_values::{self, Value};
 use kaifaqu_store::indicator_views::{self, Figure, RankedZone};
-use kaifaqu_store::indicators::{self, Indicator, IndicatorForm, UNITS};
-use kaifaqu_store::{Scope, StoreError, lookups, zones};
+use kaifaqu_store::indicators::{self, Indicator};
+use kaifaqu_store::{Scope, lookups};
 use serde::Deserialize;
 
-use super::common::{HistoryRow, history, query_base};
-use super::indicator_entry::{Cell, parse_grid};
 use crate::charts::{self, Series};
 use crate::error::{AppError, AppResult};
-use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::extract::{AppQuery, CurrentUser};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/indicators", get(overview))
-        .route("/indicators/city", get(city).post(city_save))
-        .route("/indicators/{id}", get(show))
-        .route("/admin/indicators", get(admin_list))
-        .route("/admin/indicators/new", get(admin_new).post(admin_create))
-        .route("/admin/indicators/{id}", get(admin_edit).post(admin_update))
+    Router::new().route("/indicators", get(overview)).route("/indicators/{id}", get(show))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -64,12 +55,17 @@ pub(super) fn last_month() -> Period {
     }
 }
 
-fn latest_official(values: &[Value]) -> Option<Period> {
+pub(super) fn latest_official(values: &[Value]) -> Option<Period> {
     values.iter().filter(|v| !v.is_estimate).map(|v| v.period).max()
 }
 
 /// The zone's latest period with an official value of any of `inds`.
-async fn zone_latest(state: &AppState, scope: &Scope, zone: i64, inds: &[Indicator]) -> AppResult<Option<Period>> {
+pub(super) async fn zone_latest(
+    state: &AppState,
+    scope: &Scope,
+    zone: i64,
+    inds: &[Indicator],
+) -> AppResult<Option<Period>> {
     let y = lookups::today().year();
     let mut best = None;
     for i in inds {
@@ -115,7 +111,7 @@ pub(super) fn period_groups(selected: Period, january_alone: bool) -> Vec<Period
         .collect()
 }
 
-fn decimals(ind: &Indicator) -> u32 {
+pub(super) fn decimals(ind: &Indicator) -> u32 {
     u32::try_from(ind.decimals.clamp(0, 4)).unwrap_or(2)
 }
 
@@ -129,7 +125,7 @@ pub(super) fn growth_text(g: Pct) -> String {
 }
 
 /// "绝对量第一 / 增速第三（共 8 个开发区）"; "缺报" without a value.
-fn rank_text(by_value: Option<u32>, by_growth: Option<u32>, ranked: usize) -> String {
+pub(super) fn rank_text(by_value: Option<u32>, by_growth: Option<u32>, ranked: usize) -> String {
     let Some(v) = by_value else {
         return "缺报".into();
     };
@@ -138,7 +134,7 @@ fn rank_text(by_value: Option<u32>, by_growth: Option<u32>, ranked: usize) -> St
 }
 
 /// "快 0.71 个百分点" / "慢 4.11 个百分点" against 序时进度; `true` when behind.
-fn gap_text(gap: Pct) -> (String, bool) {
+pub(super) fn gap_text(gap: Pct) -> (String, bool) {
     match gap.0.cmp(&0) {
         std::cmp::Ordering::Greater => (format!("快 {} 个百分点", gap.display()), false),
         std::cmp::Ordering::Less => (format!("慢 {} 个百分点", gap.abs().display()), true),
@@ -148,15 +144,15 @@ fn gap_text(gap: Pct) -> (String, bool) {
 
 /// A figure as the tables show it: the official value (or the estimate, marked), and the
 /// estimate beside an official value.
-struct FigureText {
-    value: String,
-    estimate_only: bool,
-    estimate: Option<String>,
-    growth: String,
-    growth_computed: bool,
+pub(super) struct FigureText {
+    pub(super) value: String,
+    pub(super) estimate_only: bool,
+    pub(super) estimate: Option<String>,
+    pub(super) growth: String,
+    pub(super) growth_computed: bool,
 }
 
-fn figure_text(f: &Figure, ind: &Indicator) -> FigureText {
+pub(super) fn figure_text(f: &Figure, ind: &Indicator) -> FigureText {
     match (f.value, f.estimate) {
         (Some(v), est) => FigureText {
             value: value_text(v, ind),
@@ -185,7 +181,7 @@ fn figure_text(f: &Figure, ind: &Indicator) -> FigureText {
     }
 }
 
-fn indicator_id(text: Option<&str>) -> AppResult<Option<i64>> {
+pub(super) fn indicator_id(text: Option<&str>) -> AppResult<Option<i64>> {
     match text.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s.parse().map(Some).map_err(|_| AppError::BadRequest(format!("指标编号“{s}”有误"))),
@@ -198,39 +194,39 @@ fn indicator_id(text: Option<&str>) -> AppResult<Option<i64>> {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct PeriodQuery {
-    period: Option<String>,
-    done: Option<String>,
+pub(super) struct PeriodQuery {
+    pub(super) period: Option<String>,
+    pub(super) done: Option<String>,
 }
 
-struct OverviewLine {
-    id: i64,
-    name: String,
-    unit: String,
-    kind: &'static str,
-    fig: FigureText,
-    note: Option<String>,
-    rank: String,
-    target: String,
-    target_growth: String,
-    completion: String,
-    schedule: String,
-    gap: String,
-    behind: bool,
-    warnings: Vec<(&'static str, String)>,
+pub(super) struct OverviewLine {
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) unit: String,
+    pub(super) kind: &'static str,
+    pub(super) fig: FigureText,
+    pub(super) note: Option<String>,
+    pub(super) rank: String,
+    pub(super) target: String,
+    pub(super) target_growth: String,
+    pub(super) completion: String,
+    pub(super) schedule: String,
+    pub(super) gap: String,
+    pub(super) behind: bool,
+    pub(super) warnings: Vec<(&'static str, String)>,
 }
 
 #[derive(Template)]
 #[template(path = "indicator_overview.html")]
-struct OverviewPage {
-    shell: Shell,
-    period: Period,
-    periods: Vec<PeriodGroup>,
-    rows: Vec<OverviewLine>,
-    can_write: bool,
+pub(super) struct OverviewPage {
+    pub(super) shell: Shell,
+    pub(super) period: Period,
+    pub(super) periods: Vec<PeriodGroup>,
+    pub(super) rows: Vec<OverviewLine>,
+    pub(super) can_write: bool,
 }
 
-async fn overview(
+pub(super) async fn overview(
     State(state): State<AppState>,
     user: CurrentUser,
     AppQuery(q): AppQuery<PeriodQuery>,
@@ -282,7 +278,7 @@ async fn overview(
 }
 
 /// A target as typed: trailing zeros trimmed ("45", "66.5").
-fn ind_value_trim(v: Fixed, ind: &Indicator) -> String {
+pub(super) fn ind_value_trim(v: Fixed, ind: &Indicator) -> String {
     v.display_trim(decimals(ind).max(2))
 }
 
@@ -292,33 +288,33 @@ fn ind_value_trim(v: Fixed, ind: &Indicator) -> String {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct UntilQuery {
-    until: Option<String>,
+pub(super) struct UntilQuery {
+    pub(super) until: Option<String>,
 }
 
-struct SeriesLine {
-    period: String,
-    value: String,
-    month_own: String,
-    month_own_note: &'static str,
-    growth: String,
-    growth_computed: bool,
-    estimate: String,
-    rank_value: String,
-    rank_growth: String,
-    expected: String,
+pub(super) struct SeriesLine {
+    pub(super) period: String,
+    pub(super) value: String,
+    pub(super) month_own: String,
+    pub(super) month_own_note: &'static str,
+    pub(super) growth: String,
+    pub(super) growth_computed: bool,
+    pub(super) estimate: String,
+    pub(super) rank_value: String,
+    pub(super) rank_growth: String,
+    pub(super) expected: String,
 }
 
-struct CityLine {
-    zone: String,
-    mine: bool,
-    missing: bool,
-    rank_value: String,
-    rank_growth: String,
-    fig: FigureText,
+pub(super) struct CityLine {
+    pub(super) zone: String,
+    pub(super) mine: bool,
+    pub(super) missing: bool,
+    pub(super) rank_value: String,
+    pub(super) rank_growth: String,
+    pub(super) fig: FigureText,
 }
 
-fn city_lines(rows: &[RankedZone], ind: &Indicator, mine: Option<i64>) -> Vec<CityLine> {
+pub(super) fn city_lines(rows: &[RankedZone], ind: &Indicator, mine: Option<i64>) -> Vec<CityLine> {
     rows.iter()
         .map(|r| CityLine {
             zone: r.zone_name.clone(),
@@ -337,24 +333,24 @@ fn city_lines(rows: &[RankedZone], ind: &Indicator, mine: Option<i64>) -> Vec<Ci
 
 #[derive(Template)]
 #[template(path = "indicator_show.html")]
-struct ShowPage {
-    shell: Shell,
-    ind: Indicator,
-    until: Period,
-    periods: Vec<PeriodGroup>,
-    chart_value: String,
-    chart_growth: String,
-    rows: Vec<SeriesLine>,
-    city: Vec<CityLine>,
-    ranked: usize,
+pub(super) struct ShowPage {
+    pub(super) shell: Shell,
+    pub(super) ind: Indicator,
+    pub(super) until: Period,
+    pub(super) periods: Vec<PeriodGroup>,
+    pub(super) chart_value: String,
+    pub(super) chart_growth: String,
+    pub(super) rows: Vec<SeriesLine>,
+    pub(super) city: Vec<CityLine>,
+    pub(super) ranked: usize,
 }
 
 /// "25年1-5月": short enough for a chart's axis.
-fn short_label(p: Period) -> String {
+pub(super) fn short_label(p: Period) -> String {
     format!("{:02}年{}", p.year.rem_euclid(100), p.label())
 }
 
-async fn show(
+pub(super) async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
@@ -449,402 +445,6 @@ async fn show(
         chart_growth,
         rows,
     })
-}
-
-// ---------------------------------------------------------------------------------------------
-// GET/POST /indicators/city: all zones of the city side by side
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-struct CityQuery {
-    indicator: Option<String>,
-    period: Option<String>,
-    sort: String,
-    done: Option<String>,
-}
-
-/// One zone's row of the city grid.
-struct CityFormRow {
-    zone: String,
-    mine: bool,
-    writable: bool,
-    refused: Option<String>,
-    value: Cell,
-    growth: Cell,
-    source: Cell,
-    confirm: Cell,
-}
-
-#[derive(Template)]
-#[template(path = "indicator_city.html")]
-struct CityPage {
-    shell: Shell,
-    indicators: Vec<Indicator>,
-    ind: Indicator,
-    period: Period,
-    periods: Vec<PeriodGroup>,
-    sort: String,
-    city: Vec<CityLine>,
-    ranked: usize,
-    city_level: bool,
-    can_write: bool,
-    period_note: Option<String>,
-    form: Vec<CityFormRow>,
-    sources: &'static [(&'static str, &'static str)],
-    general: Vec<String>,
-    failed: bool,
-    sort_base: String,
-}
-
-/// What a failed save leaves for the page: the typed lines, the errors, the refused zones.
-#[derive(Default)]
-struct Typed {
-    lines: Vec<EntryLine>,
-    errors: Invalid,
-    /// zone id → why the user may not enter its figures.
-    refused: HashMap<i64, String>,
-    /// refusals of zones not in the table.
-    other: Vec<String>,
-}
-
-async fn city(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    AppQuery(q): AppQuery<CityQuery>,
-) -> AppResult<Response> {
-    city_page(&state, &user, &q, None, StatusCode::OK).await
-}
-
-async fn city_page(
-    state: &AppState,
-    user: &CurrentUser,
-    q: &CityQuery,
-    typed: Option<Typed>,
-    status: StatusCode,
-) -> AppResult<Response> {
-    let actor = user.actor();
-    let scope = actor.scope();
-    let all = indicators::list(&state.db, true).await?;
-    let ind = match indicator_id(q.indicator.as_deref())? {
-        Some(id) => indicators::get(&state.db, id).await?,
-        None => all.first().cloned().ok_or(AppError::NotFound)?,
-    };
-    let city_level = user.user.zone_id.is_none();
-    let period = match parse_period(q.period.as_deref())? {
-        Some(p) => p,
-        None => match user.user.zone_id {
-            Some(zone) => zone_latest(state, &scope, zone, std::slice::from_ref(&ind)).await?,
-            None => {
-                let ids: Vec<i64> = zones::list(&state.db, &scope).await?.into_iter().map(|z| z.id).collect();
-                let y = lookups::today().year();
-                let values = indicator_values::of_zones(&state.db, &ids, ind.id, (y - 5, y + 1)).await?;
-                latest_official(&values)
-            }
-        }
-        .unwrap_or_else(last_month),
-    };
-    let mut table = match user.user.zone_id {
-        Some(zone) => indicator_views::city_table(&state.db, &scope, zone, ind.id, period).await?,
-        None => {
-            let city = user
-                .user
-                .city_code
-                .clone()
-                .ok_or_else(|| AppError::Forbidden("该账号既无所属开发区也无所属城市".into()))?;
-            indicator_views::city_table_of(&state.db, &scope, &city, ind.id, period).await?
-        }
-    };
-    let ranked = table.iter().filter(|r| r.rank_value.is_some()).count();
-    let sort = if q.sort == "growth" { "growth" } else { "value" };
-    if sort == "growth" {
-        table
-            .sort_by_key(|r| (r.rank_growth.is_none(), r.rank_growth, r.rank_value.is_none(), r.rank_value, r.zone_id));
-    }
-    let can_write = !city_level && user.user.role.has(Permission::Write);
-    let period_note = check_period(period, ind.january_alone).err();
-    let typed = typed.unwrap_or_default();
-    let mut form = Vec::new();
-    let mut shown: HashSet<String> = HashSet::new();
-    if can_write {
-        let by_key: HashMap<(String, String), &EntryLine> = typed
-            .lines
-            .iter()
-            .map(|l| ((l.zone_id.trim().to_string(), l.indicator_id.trim().to_string()), l))
-            .collect();
-        let mut zones_in_order: Vec<&RankedZone> = table.iter().collect();
-        zones_in_order.sort_by_key(|r| (Some(r.zone_id) != user.user.zone_id, r.zone_id));
-        for r in zones_in_order {
-            let writable = match indicator_values::writable_zone(&state.db, &actor, r.zone_id).await {
-                Ok(_) => true,
-                Err(StoreError::NotFound | StoreError::Forbidden(_)) => false,
-                Err(e) => return Err(e.into()),
-            };
-            let key = format!("{}_{}", r.zone_id, ind.id);
-            let line = by_key.get(&(r.zone_id.to_string(), ind.id.to_string())).copied();
-            let fig = &r.figure;
-            let cell = |field: &str, stored: String| {
-                let name = format!("{field}_{key}");
-                let value = match line {
-                    Some(l) => match field {
-                        "value" => l.value.clone(),
-                        "growth" => l.growth.clone(),
-                        "source" => l.source.clone(),
-                        _ => l.confirm.clone().unwrap_or_default(),
-                    },
-                    None if typed.lines.is_empty() => stored,
-                    None => String::new(),
-                };
-                Cell { error: typed.errors.message_for(&name).map(str::to_string), name, value }
-            };
-            let value = cell("value", fig.value.map(|v| v.to_string()).unwrap_or_default());
-            let growth = cell(
-                "growth",
-                if fig.growth_computed { String::new() } else { fig.growth.map(|g| g.display()).unwrap_or_default() },
-            );
-            let source = cell("source", fig.source.clone().unwrap_or_else(|| "flash".into()));
-            let confirm = cell("confirm", String::new());
-            for c in [&value, &growth, &source, &confirm] {
-                shown.insert(c.name.clone());
-            }
-            form.push(CityFormRow {
-                zone: r.zone_name.clone(),
-                mine: Some(r.zone_id) == user.user.zone_id,
-                writable,
-                refused: typed.refused.get(&r.zone_id).cloned(),
-                value,
-                growth,
-                source,
-                confirm,
-            });
-        }
-    }
-    let mut general = typed.other.clone();
-    general.extend(typed.errors.errors.iter().filter(|e| !shown.contains(&e.field)).map(|e| e.message.clone()));
-    let failed = !typed.errors.is_empty() || !typed.refused.is_empty() || !typed.other.is_empty();
-    let sort_base = query_base("/indicators/city", &[("indicator", &ind.id.to_string()), ("period", &period.key())]);
-    let page = CityPage {
-        shell: Shell::load(state, user, "/indicators/city", q.done.as_deref()).await?,
-        indicators: all,
-        periods: period_groups(period, ind.january_alone),
-        city: city_lines(&table, &ind, user.user.zone_id),
-        ranked,
-        ind,
-        period,
-        sort: sort.to_string(),
-        city_level,
-        can_write,
-        period_note,
-        form,
-        sources: SOURCES,
-        general,
-        failed,
-        sort_base,
-    };
-    Ok((status, html(&page)?).into_response())
-}
-
-async fn city_save(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    AppQuery(q): AppQuery<CityQuery>,
-    RawForm(body): RawForm,
-) -> AppResult<Response> {
-    let zone = user.zone_id()?;
-    user.require(Permission::Write)?;
-    let ind_id = indicator_id(q.indicator.as_deref())?.ok_or_else(|| AppError::BadRequest("缺少指标".into()))?;
-    let period = parse_period(q.period.as_deref())?.ok_or_else(|| AppError::BadRequest("缺少期间".into()))?;
-    let actor = user.actor();
-    let scope = actor.scope();
-    indicators::get(&state.db, ind_id).await?;
-    let lines = parse_grid(&body);
-    // zones whose figures this user may not enter: say so in plain words, save nothing
-    let names: HashMap<i64, String> = indicator_views::city_table(&state.db, &scope, zone, ind_id, period)
-        .await?
-        .into_iter()
-        .map(|r| (r.zone_id, r.zone_name))
-        .collect();
-    let mut typed = Typed::default();
-    for l in lines.iter().filter(|l| !l.value.trim().is_empty() || !l.growth.trim().is_empty()) {
-        let zid = l.zone_id.trim().parse::<i64>().unwrap_or(zone);
-        match indicator_values::writable_zone(&state.db, &actor, zid).await {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => match names.get(&zid) {
-                Some(name) => {
-                    typed
-                        .refused
-                        .insert(zid, format!("“{name}”有自己的系统账号，其数据由该开发区自行填报，您不能代为填报。"));
-                }
-                None => typed.other.push(format!("编号为 {} 的开发区不存在或不在本市，不能填报。", l.zone_id.trim())),
-            },
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if !typed.refused.is_empty() || !typed.other.is_empty() {
-        typed.lines = lines;
-        return city_page(&state, &user, &q, Some(typed), StatusCode::NOT_FOUND).await;
-    }
-    match indicator_values::save(&state.db, &actor, zone, period, &lines).await {
-        Ok(_) => {
-            let to = format!("/indicators/city?indicator={ind_id}&period={}&done=saved", period.key());
-            Ok(Redirect::to(&to).into_response())
-        }
-        Err(StoreError::Invalid(errors)) => {
-            let typed = Typed { lines, errors, ..Default::default() };
-            city_page(&state, &user, &q, Some(typed), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// 系统管理 → 指标目录
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Done {
-    done: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "indicator_admin.html")]
-struct AdminListPage {
-    shell: Shell,
-    rows: Vec<Indicator>,
-}
-
-async fn admin_list(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    AppQuery(d): AppQuery<Done>,
-) -> AppResult<Response> {
-    user.require(Permission::Administer)?;
-    let rows = indicators::list(&state.db, false).await?;
-    html(&AdminListPage { shell: Shell::load(&state, &user, "/admin/indicators", d.done.as_deref()).await?, rows })
-}
-
-#[derive(Template)]
-#[template(path = "indicator_form.html")]
-struct AdminFormPage {
-    shell: Shell,
-    id: Option<i64>,
-    title: String,
-    form: IndicatorForm,
-    january_alone: bool,
-    growth_reported: bool,
-    active: bool,
-    errors: Invalid,
-    units: &'static [&'static str],
-    kinds: [(&'static str, &'static str); 2],
-    decimals: Vec<String>,
-    history: Vec<HistoryRow>,
-}
-
-fn on(v: &Option<String>) -> bool {
-    v.as_deref().is_some_and(|s| matches!(s, "on" | "true" | "1"))
-}
-
-fn form_of(i: &Indicator) -> IndicatorForm {
-    let flag = |b: bool| b.then(|| "on".to_string());
-    IndicatorForm {
-        code: i.code.clone(),
-        name: i.name.clone(),
-        unit: i.unit.clone(),
-        kind: i.kind.clone(),
-        january_alone: flag(i.january_alone),
-        growth_reported: flag(i.growth_reported),
-        decimals: i.decimals.to_string(),
-        sort_order: i.sort_order.to_string(),
-        active: flag(i.active),
-    }
-}
-
-async fn admin_form(
-    state: &AppState,
-    user: &CurrentUser,
-    id: Option<i64>,
-    form: IndicatorForm,
-    errors: Invalid,
-) -> AppResult<Response> {
-    user.require(Permission::Administer)?;
-    let scope = user.actor().scope();
-    let (title, history) = match id {
-        Some(id) => {
-            let i = indicators::get(&state.db, id).await?;
-            (format!("修改指标：{}", i.name), history(state, &scope, "indicator", id).await?)
-        }
-        None => ("新增指标".to_string(), Vec::new()),
-    };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = AdminFormPage {
-        shell: Shell::load(state, user, "/admin/indicators", None).await?,
-        id,
-        title,
-        january_alone: on(&form.january_alone),
-        growth_reported: on(&form.growth_reported),
-        active: on(&form.active),
-        form,
-        errors,
-        units: UNITS,
-        kinds: [("flow", "累计值（1-N月累计）"), ("stock", "时点值（期末数）")],
-        decimals: (0..=4).map(|d| d.to_string()).collect(),
-        history,
-    };
-    Ok((status, html(&page)?).into_response())
-}
-
-async fn admin_new(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    let form = IndicatorForm {
-        unit: "亿元".into(),
-        kind: "flow".into(),
-        growth_reported: Some("on".into()),
-        decimals: "2".into(),
-        active: Some("on".into()),
-        ..Default::default()
-    };
-    admin_form(&state, &user, None, form, Invalid::new()).await
-}
-
-/// An unticked box sends nothing; the store reads a missing `active` as "on".
-fn explicit_active(mut f: IndicatorForm) -> IndicatorForm {
-    f.active = Some(if on(&f.active) { "on".into() } else { "off".into() });
-    f
-}
-
-async fn admin_create(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    AppForm(f): AppForm<IndicatorForm>,
-) -> AppResult<Response> {
-    user.require(Permission::Administer)?;
-    let f = explicit_active(f);
-    match indicators::create(&state.db, &user.actor(), &f).await {
-        Ok(_) => Ok(Redirect::to("/admin/indicators?done=created").into_response()),
-        Err(StoreError::Invalid(errors)) => admin_form(&state, &user, None, f, errors).await,
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn admin_edit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
-    user.require(Permission::Administer)?;
-    let i = indicators::get(&state.db, id).await?;
-    admin_form(&state, &user, Some(id), form_of(&i), Invalid::new()).await
-}
-
-async fn admin_update(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    AppForm(f): AppForm<IndicatorForm>,
-) -> AppResult<Response> {
-    user.require(Permission::Administer)?;
-    let f = explicit_active(f);
-    match indicators::update(&state.db, &user.actor(), id, &f).await {
-        Ok(_) => Ok(Redirect::to("/admin/indicators?done=saved").into_response()),
-        Err(StoreError::Invalid(errors)) => admin_form(&state, &user, Some(id), f, errors).await,
-        Err(e) => Err(e.into()),
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod account;
 mod admin_audit;
 mod admin_departments;
 mod admin_dictionaries;
+mod admin_indicators;
 mod admin_users;
 mod admin_zone;
 pub mod attachments;
@@ -13,6 +14,7 @@ mod enterprises;
 mod figures;
 mod health;
 mod home;
+mod indicator_city;
 mod indicator_entry;
 mod indicator_xlsx;
 mod indicators;
@@ -53,6 +55,8 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(figures::routes())
         .merge(plan::routes(upload_limit))
         .merge(indicators::routes())
+        .merge(indicator_city::routes())
+        .merge(admin_indicators::routes())
         .merge(indicator_entry::routes())
         .merge(indicator_xlsx::routes(upload_limit))
         .merge(safety::routes(upload_limit))
