@@ -10,9 +10,7 @@ use kaifaqu_domain::{Invalid, Permission};
 use object_store::ObjectStore;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -207,19 +205,21 @@ pub async fn download(db: &Db, storage: &Storage, actor: &Actor, id: i64) -> Res
     Ok((to_attachment(m), bytes))
 }
 
-/// The attachments of the zone in scope, newest first (at most 500).
-pub async fn list(db: &Db, scope: &Scope, zone_id: i64) -> Result<Vec<Attachment>, StoreError> {
+/// The attachments of the zone in scope, newest first, a page at a time.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    zone_id: i64,
+    page: Option<u64>,
+    per_page: Option<u64>,
+) -> Result<crate::Page<Attachment>, StoreError> {
     let z = crate::zones::get(db, scope, zone_id).await?;
-    Ok(attachment::Entity::find()
+    let q = attachment::Entity::find()
         .filter(attachment::Column::ZoneId.eq(z.id))
         .order_by_desc(attachment::Column::CreatedAt)
-        .order_by_desc(attachment::Column::Id)
-        .limit(500)
-        .all(&db.conn)
-        .await?
-        .into_iter()
-        .map(to_attachment)
-        .collect())
+        .order_by_desc(attachment::Column::Id);
+    let (rows, total, page, per_page) = crate::fetch_page(&db.conn, q, page, per_page, 500).await?;
+    Ok(crate::Page { rows: rows.into_iter().map(to_attachment).collect(), total, page, per_page })
 }
 
 /// The attachments linked to any of `links` ((entity, id) pairs) in a zone, oldest first.

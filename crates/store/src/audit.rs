@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kaifaqu_domain::audit::{Action, FieldChange, diff};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -132,12 +130,14 @@ pub async fn search(db: &Db, scope: &Scope, f: &AuditFilter) -> Result<Page<Audi
             q = q.filter(audit_log::Column::At.lt(t.with_timezone(&Utc)));
         }
     }
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
-    let page = f.page.unwrap_or(1).max(1);
-    let paginator =
-        q.order_by_desc(audit_log::Column::At).order_by_desc(audit_log::Column::Id).paginate(&db.conn, per_page);
-    let total = paginator.num_items().await?;
-    let rows = paginator.fetch_page(page - 1).await?;
+    let (rows, total, page, per_page) = crate::fetch_page(
+        &db.conn,
+        q.order_by_desc(audit_log::Column::At).order_by_desc(audit_log::Column::Id),
+        f.page,
+        f.per_page,
+        500,
+    )
+    .await?;
     Ok(Page { rows: rows.into_iter().map(to_record).collect(), total, page, per_page })
 }
 

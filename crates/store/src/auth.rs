@@ -7,6 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, Duration, Utc};
 use kaifaqu_domain::audit::Action;
 use kaifaqu_domain::{Invalid, Role, password};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -135,15 +136,21 @@ pub async fn login(
         };
         let txn = db.conn.begin().await?;
         if !locked && m.active {
-            let failures = m.failed_logins + 1;
-            let mut am = m.clone().into_active_model();
+            // counted in the database, so parallel guesses cannot each write "1"
+            user::Entity::update_many()
+                .col_expr(user::Column::FailedLogins, Expr::col(user::Column::FailedLogins).add(1))
+                .filter(user::Column::Id.eq(m.id))
+                .exec(&txn)
+                .await?;
+            let failures = user::Entity::find_by_id(m.id).one(&txn).await?.map(|u| u.failed_logins).unwrap_or(0);
             if failures >= policy.max_failures {
-                am.failed_logins = Set(0);
-                am.locked_until = Set(Some(now + policy.lockout));
-            } else {
-                am.failed_logins = Set(failures);
+                user::Entity::update_many()
+                    .col_expr(user::Column::FailedLogins, Expr::value(0))
+                    .col_expr(user::Column::LockedUntil, Expr::value(Some(now + policy.lockout)))
+                    .filter(user::Column::Id.eq(m.id))
+                    .exec(&txn)
+                    .await?;
             }
-            am.update(&txn).await?;
         }
         audit::append(&txn, &actor, failed_change(Some(m.id), reason)).await?;
         txn.commit().await?;

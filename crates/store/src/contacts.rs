@@ -6,8 +6,7 @@ use kaifaqu_domain::project::ContactForm as Form;
 use kaifaqu_domain::validate::{NAME_MAX, TEXT_MAX};
 use kaifaqu_domain::{Invalid, Permission};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -287,12 +286,14 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &ContactFilter) -> Re
     if let Ok(p) = f.project.trim().parse::<i64>() {
         q = q.filter(contact::Column::ProjectId.eq(p));
     }
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 10_000);
-    let page = f.page.unwrap_or(1).max(1);
-    let p =
-        q.order_by_desc(contact::Column::ContactDate).order_by_desc(contact::Column::Id).paginate(&db.conn, per_page);
-    let total = p.num_items().await?;
-    let rows = p.fetch_page(page - 1).await?;
+    let (rows, total, page, per_page) = crate::fetch_page(
+        &db.conn,
+        q.order_by_desc(contact::Column::ContactDate).order_by_desc(contact::Column::Id),
+        f.page,
+        f.per_page,
+        10_000,
+    )
+    .await?;
     let l = Lookups::load(db, zone_id).await?;
     let names = project_names(db, zone_id).await?;
     Ok(Page { rows: rows.into_iter().map(|m| to_contact(m, &l, &names)).collect(), total, page, per_page })

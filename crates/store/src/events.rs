@@ -108,6 +108,9 @@ fn replay(mut events: Vec<(i64, Event)>) -> Result<Position, Invalid> {
 }
 
 /// Writes the cached stage/status of the project from its position.
+/// Writes the cached stage/status of the project from its position, only if nobody changed
+/// the project since it was read (else the whole change is refused: two people recording the
+/// same event at once cannot both succeed).
 async fn refresh<C: ConnectionTrait>(conn: &C, p: &project::Model, pos: &Position) -> Result<(), StoreError> {
     let mut am = p.clone().into_active_model();
     am.stage = Set(pos.stage.map(|s| s.code().to_string()));
@@ -115,7 +118,16 @@ async fn refresh<C: ConnectionTrait>(conn: &C, p: &project::Model, pos: &Positio
     am.status = Set(status_code(pos.status).to_string());
     am.version = Set(p.version + 1);
     am.updated_at = Set(Utc::now());
-    am.update(conn).await?;
+    let res = project::Entity::update_many()
+        .set(am)
+        .filter(project::Column::Id.eq(p.id))
+        .filter(project::Column::ZoneId.eq(p.zone_id))
+        .filter(project::Column::Version.eq(p.version))
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(Invalid::one("kind", crate::projects::STALE).into());
+    }
     Ok(())
 }
 

@@ -301,7 +301,18 @@ pub async fn step(db: &Db, actor: &Actor, hazard_id: i64, f: &StepForm) -> Resul
         am.deadline = Set(nd);
     }
     am.updated_at = Set(chrono::Utc::now());
-    let after = am.update(&txn).await?;
+    // only from the status that was checked: a concurrent step makes this one refused
+    let res = hazard::Entity::update_many()
+        .set(am)
+        .filter(hazard::Column::Id.eq(hazard_id))
+        .filter(hazard::Column::ZoneId.eq(zone_id))
+        .filter(hazard::Column::Status.eq(h.status.clone()))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(Invalid::one("action", "该隐患的状态刚被他人更新，请刷新页面后再操作").into());
+    }
+    let after = hazard::Entity::find_by_id(hazard_id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let s = hazard_step::ActiveModel {
         zone_id: Set(zone_id),
         hazard_id: Set(hazard_id),
@@ -423,7 +434,7 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &HazardFilter) -> Res
         q = q.filter(hazard::Column::FoundBy.eq(u));
     }
     let per_page = f.per_page.unwrap_or(50).clamp(1, 10_000);
-    let page = f.page.unwrap_or(1).max(1);
+    let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
     let total = sea_orm::PaginatorTrait::count(q.clone(), &db.conn).await?;
     let rows = q
         .order_by_desc(hazard::Column::FoundDate)

@@ -131,12 +131,7 @@ pub async fn writable_zone(db: &Db, actor: &Actor, zone_id: i64) -> Result<zone:
     }
     let own = actor.own_write_zone()?;
     let own_city = zone::Entity::find_by_id(own).one(&db.conn).await?.map(|o| o.city_code).unwrap_or_default();
-    let has_users = user::Entity::find()
-        .filter(user::Column::ZoneId.eq(zone_id))
-        .filter(user::Column::Active.eq(true))
-        .one(&db.conn)
-        .await?
-        .is_some();
+    let has_users = user::Entity::find().filter(user::Column::ZoneId.eq(zone_id)).one(&db.conn).await?.is_some();
     if z.city_code == own_city && !has_users { Ok(z) } else { Err(StoreError::NotFound) }
 }
 

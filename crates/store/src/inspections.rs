@@ -6,8 +6,7 @@ use kaifaqu_domain::safety::{InspectionType, RiskColour};
 use kaifaqu_domain::validate::{NAME_MAX, TEXT_MAX};
 use kaifaqu_domain::{Invalid, Permission};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -172,14 +171,14 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &InspectionFilter) ->
     if let Ok(id) = f.enterprise.trim().parse::<i64>() {
         q = q.filter(inspection::Column::EnterpriseId.eq(id));
     }
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 10_000);
-    let page = f.page.unwrap_or(1).max(1);
-    let p = q
-        .order_by_desc(inspection::Column::InspectionDate)
-        .order_by_desc(inspection::Column::Id)
-        .paginate(&db.conn, per_page);
-    let total = p.num_items().await?;
-    let rows = p.fetch_page(page - 1).await?;
+    let (rows, total, page, per_page) = crate::fetch_page(
+        &db.conn,
+        q.order_by_desc(inspection::Column::InspectionDate).order_by_desc(inspection::Column::Id),
+        f.page,
+        f.per_page,
+        10_000,
+    )
+    .await?;
     let l = Lookups::load(db, zone_id).await?;
     Ok(Page { rows: rows.into_iter().map(|m| to_inspection(m, &l)).collect(), total, page, per_page })
 }

@@ -58,6 +58,28 @@ impl<T> Page<T> {
     }
 }
 
+/// One page of `select`: the rows and the total matching it. `page` is 1-based (default 1);
+/// `per_page` defaults to 50 and is clamped to 1..=`max`.
+pub(crate) async fn fetch_page<E>(
+    conn: &sea_orm::DatabaseConnection,
+    select: sea_orm::Select<E>,
+    page: Option<u64>,
+    per_page: Option<u64>,
+    max: u64,
+) -> Result<(Vec<E::Model>, u64, u64, u64), StoreError>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::PaginatorTrait;
+    let per_page = per_page.unwrap_or(50).clamp(1, max);
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
+    let p = select.paginate(conn, per_page);
+    let total = p.num_items().await?;
+    let rows = p.fetch_page(page - 1).await?;
+    Ok((rows, total, page, per_page))
+}
+
 /// Opens the database and brings its schema up to date.
 pub async fn open(url: &str) -> Result<Db, StoreError> {
     let db = Db::connect(url).await?;

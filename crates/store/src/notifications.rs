@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -178,6 +178,7 @@ pub async fn save_safety_settings(
     }
     e.into_result()?;
     let before = safety_settings(db, zone_id).await?;
+    let txn = db.conn.begin().await?;
     let am = safety_setting::ActiveModel {
         zone_id: Set(zone_id),
         weekly_inspection_days: Set(weekly),
@@ -192,10 +193,10 @@ pub async fn save_safety_settings(
                 ])
                 .to_owned(),
         )
-        .exec_without_returning(&db.conn)
+        .exec_without_returning(&txn)
         .await?;
     crate::audit::append(
-        &db.conn,
+        &txn,
         actor,
         crate::audit::Change {
             zone_id: Some(zone_id),
@@ -208,6 +209,7 @@ pub async fn save_safety_settings(
         },
     )
     .await?;
+    txn.commit().await?;
     Ok(())
 }
 

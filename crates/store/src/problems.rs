@@ -350,7 +350,7 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &ProblemFilter) -> Re
         q = q.filter(problem::Column::ProjectId.is_in(ids));
     }
     let per_page = f.per_page.unwrap_or(50).clamp(1, 10_000);
-    let page = f.page.unwrap_or(1).max(1);
+    let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
     let all = q.order_by_asc(problem::Column::Deadline).order_by_asc(problem::Column::Id).all(&db.conn).await?;
     let l = Lookups::load(db, zone_id).await?;
     let names: std::collections::HashMap<i64, String> = project::Entity::find()

@@ -11,8 +11,8 @@ use kaifaqu_domain::validate::{NAME_MAX, TEXT_MAX};
 use kaifaqu_domain::{Invalid, Permission};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -572,11 +572,7 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &ProjectFilter) -> Re
         _ => q.order_by_desc(project::Column::UpdatedAt),
     }
     .order_by_asc(project::Column::Id);
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 10_000);
-    let page = f.page.unwrap_or(1).max(1);
-    let p = q.paginate(&db.conn, per_page);
-    let total = p.num_items().await?;
-    let rows = p.fetch_page(page - 1).await?;
+    let (rows, total, page, per_page) = crate::fetch_page(&db.conn, q, f.page, f.per_page, 10_000).await?;
     let l = Lookups::load(db, zone_id).await?;
     Ok(Page { rows: rows.into_iter().map(|m| to_project(m, &l)).collect(), total, page, per_page })
 }

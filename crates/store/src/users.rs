@@ -7,8 +7,8 @@ use kaifaqu_domain::audit::Action;
 use kaifaqu_domain::validate::{NAME_MAX, check_phone};
 use kaifaqu_domain::{Invalid, Permission, Role, password};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -290,11 +290,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &UserFilter) -> Result<Page<User>, 
         _ => q.order_by_asc(user::Column::LoginName),
     }
     .order_by_asc(user::Column::Id);
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
-    let page = f.page.unwrap_or(1).max(1);
-    let p = q.paginate(&db.conn, per_page);
-    let total = p.num_items().await?;
-    let rows = p.fetch_page(page - 1).await?;
+    let (rows, total, page, per_page) = crate::fetch_page(&db.conn, q, f.page, f.per_page, 500).await?;
     let depts = dept_names(db, zone).await?;
     Ok(Page { rows: rows.into_iter().map(|m| to_user(m, &depts)).collect(), total, page, per_page })
 }

@@ -169,7 +169,7 @@ db_test!(zone_users_cannot_write_another_managed_zone, |db: Db| async move {
     indicator_values::save(&db, &staff(x), x, Period { year: 2025, month: 6 }, std::slice::from_ref(&line))
         .await
         .unwrap();
-    // once B has its own users, it is B's to enter
+    // once B has its own users — even deactivated ones — it is B's to enter
     let f = kaifaqu_store::users::UserForm {
         login_name: "b1".into(),
         display_name: "乙".into(),
@@ -177,9 +177,16 @@ db_test!(zone_users_cannot_write_another_managed_zone, |db: Db| async move {
         password: "Zone-b-user1".into(),
         ..Default::default()
     };
-    kaifaqu_store::users::create(&db, &Actor::system("t"), Some(kaifaqu_store::users::Home::Zone(b)), &f)
+    let u = kaifaqu_store::users::create(&db, &Actor::system("t"), Some(kaifaqu_store::users::Home::Zone(b)), &f)
         .await
         .unwrap();
+    let off = kaifaqu_store::users::UserForm {
+        display_name: "乙".into(),
+        role: "staff".into(),
+        active: Some("off".into()),
+        ..Default::default()
+    };
+    kaifaqu_store::users::update(&db, &Actor::system("t"), u.id, &off).await.unwrap();
     let e = indicator_values::save(&db, &staff(x), x, Period { year: 2025, month: 7 }, &[line]).await.unwrap_err();
     assert!(matches!(e, StoreError::NotFound));
 });

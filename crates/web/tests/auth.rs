@@ -46,6 +46,19 @@ app_test!(anonymous_pages_redirect_to_login_and_api_answers_401, |app: TestApp| 
     assert_eq!(c.get(app.url("/readyz")).send().await.unwrap().status(), StatusCode::OK);
 });
 
+app_test!(login_never_redirects_off_site, |app: TestApp| async move {
+    for next in ["//evil.example/", "/\\evil.example", "/\t/evil.example/", "https://evil.example/"] {
+        let c = TestApp::client();
+        let r = c
+            .post(app.url("/login"))
+            .form(&[("login_name", "admin"), ("password", app.password.as_str()), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/", "{next:?}");
+    }
+});
+
 app_test!(failed_logins_lock_without_revealing_the_name, |app: TestApp| async move {
     let c = TestApp::client();
     let try_login = |name: &'static str, pw: &'static str| {

@@ -84,12 +84,18 @@ app_test!(bad_paths_queries_and_forms_never_panic, |app: TestApp| async move {
         "/admin/users?page=x",
         "/api/v1/users?limit=501",
         "/api/v1/users?limit=0",
+        "/api/v1/users?page=-1",
     ] {
         let r = s.get(path).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
         let body = r.text().await.unwrap();
         assert!(body.contains("有误") || body.contains("limit"), "{path}: {body}");
     }
+    // an absurd page number is clamped, not a crash
+    let r = s.get("/api/v1/users?page=18446744073709551615").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = s.get("/admin/users?page=18446744073709551615").await;
+    assert_eq!(r.status(), StatusCode::OK);
     let (st, html) = s.page("/no/such/page").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert!(html.contains("页面或记录不存在") && html.contains("返回首页"));

@@ -28,8 +28,8 @@ pub async fn list_attachments(
     user: CurrentUser,
     AppQuery(p): AppQuery<Paging>,
 ) -> AppResult<Json<Page<Attachment>>> {
-    let rows = attachments::list(&state.db, &user.actor().scope(), user.zone_id()?).await?;
-    Ok(Json(p.apply(rows)?))
+    let (page, limit) = p.checked()?;
+    Ok(Json(attachments::list(&state.db, &user.actor().scope(), user.zone_id()?, Some(page), Some(limit)).await?))
 }
 
 /// Multipart upload with one part named `file`.

@@ -52,7 +52,7 @@ impl Paging {
         if !(1..=500).contains(&limit) {
             return Err(AppError::BadRequest("limit 应在 1 到 500 之间".into()));
         }
-        Ok((self.page.unwrap_or(1).max(1), limit))
+        Ok((self.page.unwrap_or(1).clamp(1, 1_000_000), limit))
     }
 
     /// Pages an in-memory list (for the small per-zone lists).

@@ -50,7 +50,9 @@ struct LoginQuery {
 /// Only local paths: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.chars().any(|c| c.is_control() || c == '\\') => {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }

@@ -65,7 +65,7 @@ async fn list_page(
     done: Option<&str>,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let rows = attachments::list(&state.db, &user.actor().scope(), user.zone_id()?).await?;
+    let rows = attachments::list(&state.db, &user.actor().scope(), user.zone_id()?, Some(1), Some(500)).await?.rows;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ListPage {
         shell: Shell::load(state, user, "/attachments", done).await?,
