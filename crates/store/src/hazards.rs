@@ -267,6 +267,24 @@ pub async fn step(db: &Db, actor: &Actor, hazard_id: i64, f: &StepForm) -> Resul
         e.add("date", format!("日期应在发现日期 {} 与今天之间", h.found_date));
     }
     let note = e.optional("note", "说明", &f.note, TEXT_MAX).unwrap_or_default();
+    let last = hazard_step::Entity::find()
+        .filter(hazard_step::Column::ZoneId.eq(zone_id))
+        .filter(hazard_step::Column::HazardId.eq(hazard_id))
+        .order_by_desc(hazard_step::Column::StepDate)
+        .one(&db.conn)
+        .await?;
+    if let (Some(d), Some(last)) = (date, last.as_ref())
+        && d < last.step_date
+    {
+        e.add(
+            "date",
+            format!(
+                "日期不能早于上一步（{}，{}）",
+                last.step_date,
+                HazardAction::parse(&last.action).map(|a| a.label()).unwrap_or("")
+            ),
+        );
+    }
     e.into_result()?;
     let action = action.expect("checked");
     let status = HazardStatus::parse(&h.status).unwrap_or(HazardStatus::Pending);

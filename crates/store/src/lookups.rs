@@ -13,6 +13,8 @@ pub struct Lookups {
     pub dict: HashMap<i64, (String, String, bool)>,
     pub departments: HashMap<i64, String>,
     pub users: HashMap<i64, (String, String)>,
+    /// Deactivated users of the zone.
+    pub inactive: std::collections::HashSet<i64>,
     pub enterprises: HashMap<i64, String>,
 }
 
@@ -32,13 +34,9 @@ impl Lookups {
             .into_iter()
             .map(|d| (d.id, d.name))
             .collect();
-        let users = user::Entity::find()
-            .filter(user::Column::ZoneId.eq(zone_id))
-            .all(&db.conn)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, (u.display_name, u.role)))
-            .collect();
+        let all_users = user::Entity::find().filter(user::Column::ZoneId.eq(zone_id)).all(&db.conn).await?;
+        let inactive = all_users.iter().filter(|u| !u.active).map(|u| u.id).collect();
+        let users = all_users.into_iter().map(|u| (u.id, (u.display_name, u.role))).collect();
         let enterprises = enterprise::Entity::find()
             .filter(enterprise::Column::ZoneId.eq(zone_id))
             .all(&db.conn)
@@ -46,7 +44,7 @@ impl Lookups {
             .into_iter()
             .map(|e| (e.id, e.name))
             .collect();
-        Ok(Lookups { dict, departments, users, enterprises })
+        Ok(Lookups { dict, departments, users, inactive, enterprises })
     }
 
     pub fn dict_value(&self, id: Option<i64>) -> Option<String> {
@@ -92,10 +90,13 @@ impl Lookups {
         }
     }
 
-    /// A user of the zone (for 包联领导: a leader or an admin).
-    pub fn check_leader(&self, e: &mut Invalid, field: &str, id: Option<i64>) {
+    /// A user of the zone (for 包联领导: an active leader or admin; the current one may stay).
+    pub fn check_leader(&self, e: &mut Invalid, field: &str, id: Option<i64>, current: Option<i64>) {
         if let Some(id) = id {
             match self.users.get(&id) {
+                Some(_) if self.inactive.contains(&id) && Some(id) != current => {
+                    e.add(field, "所选领导的账号已停用，请另选包联领导")
+                }
                 Some((_, role)) if role == "leader" || role == "admin" => {}
                 Some(_) => e.add(field, "包联领导须是“领导”角色的用户"),
                 None => e.add(field, "所选领导不是本开发区的用户"),

@@ -255,7 +255,7 @@ fn validate(f: &ProjectForm, l: &Lookups, current: Option<&project::Model>) -> R
     let team_id = opt_id(&mut e, "team_id", "招商小分队", &f.team_id);
     l.check_dict(&mut e, "team_id", "招商小分队", "promotion_team", team_id, cur(|m| m.team_id));
     let leader_id = opt_id(&mut e, "leader_id", "包联领导", &f.leader_id);
-    l.check_leader(&mut e, "leader_id", leader_id);
+    l.check_leader(&mut e, "leader_id", leader_id, cur(|m| m.leader_id));
     let department_id = opt_id(&mut e, "department_id", "帮扶部门", &f.department_id);
     l.check_department(&mut e, "department_id", department_id);
     let total = match Wan::parse_yi(&f.total) {

@@ -173,6 +173,26 @@ db_test!(bad_project_input_names_fields_and_saves_nothing, |db: Db| async move {
         assert!(e.message_for(field).is_some(), "{field}: {e:?}");
     }
     assert!(e.message_for("total").unwrap().contains("负数"));
+    // a deactivated leader cannot be chosen
+    let leader = kaifaqu_store::users::find_by_login(&db, "leader5").await.unwrap().unwrap();
+    let off = kaifaqu_store::users::UserForm {
+        display_name: leader.display_name.clone(),
+        role: "leader".into(),
+        active: Some("off".into()),
+        ..Default::default()
+    };
+    kaifaqu_store::users::update(&db, &Actor::system("t"), leader.id, &off).await.unwrap();
+    let f = ProjectForm {
+        name: "新项目".into(),
+        category: "industrial".into(),
+        total: "1".into(),
+        plan_year: "2025".into(),
+        leader_id: leader.id.to_string(),
+        ..Default::default()
+    };
+    let (field, msg) = invalid_field(projects::create(&db, &a, &f).await.unwrap_err());
+    assert_eq!(field, "leader_id");
+    assert!(msg.contains("已停用"), "{msg}");
     assert_eq!(projects::list(&db, &Scope::System, z, &Default::default()).await.unwrap().total, before);
     // a wrong credit-code check character names the expected one
     let ef = enterprises::EnterpriseForm {

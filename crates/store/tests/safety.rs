@@ -104,7 +104,17 @@ db_test!(the_hazard_loop_and_its_refusals, |db: Db| async move {
         "new_deadline"
     );
     hazards::step(&db, &finder, h.id, &ext("等备件", "2025-07-01")).await.unwrap();
-    hazards::step(&db, &finder, h.id, &step("pass", "复查合格")).await.unwrap();
+    // the re-inspection cannot be dated before the fix it checks
+    let early =
+        StepForm { action: "pass".into(), date: "2025-06-05".into(), note: String::new(), new_deadline: String::new() };
+    assert_eq!(invalid(hazards::step(&db, &finder, h.id, &early).await.unwrap_err()).0, "date");
+    let pass = StepForm {
+        action: "pass".into(),
+        date: "2025-06-13".into(),
+        note: "复查合格".into(),
+        new_deadline: String::new(),
+    };
+    hazards::step(&db, &finder, h.id, &pass).await.unwrap();
     let (done, steps) = hazards::get(&db, &Scope::System, h.id).await.unwrap();
     assert_eq!(done.status.code(), "closed");
     assert_eq!((done.original_deadline, done.deadline), (d("2025-06-20"), d("2025-07-01")));
