@@ -259,3 +259,63 @@ app_test!(zone_b_cannot_reach_zone_a_projects, |app: TestApp| async move {
     let after: Value = a.get(&format!("/api/v1/projects/{id}/events")).await.json().await.unwrap();
     assert_eq!(events, after, "nothing changed");
 });
+
+app_test!(new_project_form_my_projects_and_evidence, |app: TestApp| async move {
+    let s = app.login("staff", &app.password).await;
+    let (st, html) = s.page("/projects/new").await;
+    assert_eq!(st, StatusCode::OK);
+    let csrf_ok = html.contains("name=\"_csrf\"");
+    assert!(csrf_ok && html.contains("name=\"total\""));
+    // a bad amount is named beside its field and the typed values stay
+    let r = s
+        .post_form(
+            "/projects/new",
+            &[("name", "示例新项目"), ("category", "industrial"), ("total", "1.23456"), ("plan_year", "2026")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("最多 4 位小数") && html.contains("value=\"示例新项目\""));
+    let r = s
+        .post_form(
+            "/projects/new",
+            &[("name", "示例新项目"), ("category", "industrial"), ("total", "1.2345"), ("plan_year", "2026")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/projects/") && location.ends_with("?done=created"));
+    let id = location.trim_start_matches("/projects/").split('?').next().unwrap().to_string();
+    let (_, page) = s.page(&location).await;
+    assert!(page.contains("示例新项目") && page.contains("1.23 亿元"));
+    // evidence linked to a recorded event
+    assert_eq!(
+        s.post_form(&format!("/projects/{id}/events"), &[("kind", "signed"), ("date", "2025-09-01")]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let events: Value = s.get(&format!("/api/v1/projects/{id}/events")).await.json().await.unwrap();
+    let ev = events[0]["id"].as_i64().unwrap().to_string();
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("合同.pdf");
+    let form = reqwest::multipart::Form::new().text("event", ev).part("file", part);
+    let r = s
+        .client
+        .post(s.url(&format!("/projects/{id}/attachments?_csrf={}", s.csrf)))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = s.page(&format!("/projects/{id}")).await;
+    assert!(page.contains("合同.pdf") && page.contains("签约（2025-09-01）"));
+    // a leader's own projects and open problems
+    let leader = app.login("leader", &app.password).await;
+    let (st, my) = leader.page("/my").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(my.contains("我包联的项目") && my.contains("待办问题"));
+    let mine: Value = leader.get("/api/v1/me").await.json().await.unwrap();
+    let led: Value =
+        leader.get(&format!("/api/v1/projects?leader={}&per_page=500", mine["id"])).await.json().await.unwrap();
+    let n = led["total"].as_u64().unwrap();
+    assert!(n > 0);
+    assert!(my.contains(&format!("我包联的项目（{n}）")));
+});
