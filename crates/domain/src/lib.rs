@@ -38,6 +38,7 @@ macro_rules! code_enum {
 }
 
 pub mod audit;
+pub mod calendar;
 pub mod credit_code;
 pub mod indicator;
 pub mod industry;
