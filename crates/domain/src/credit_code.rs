@@ -188,21 +188,21 @@ mod tests {
     #[test]
     fn computed_xiangyuan_codes() {
         // Check characters computed by hand from the weights.
-        assert_eq!(check_char("91140423MA0GRXXXX"), Some('M'));
-        assert_eq!(xiangyuan("MA0GRXXXX"), "91140423MA0GRXXXXM");
-        let c = CreditCode::parse("91140423MA0GRXXXXM").unwrap();
-        assert_eq!(c.as_str(), "91140423MA0GRXXXXM");
+        assert_eq!(check_char("91140423MA0GR8K2P"), Some('N'));
+        assert_eq!(xiangyuan("MA0GR8K2P"), "91140423MA0GR8K2PN");
+        let c = CreditCode::parse("91140423MA0GR8K2PN").unwrap();
+        assert_eq!(c.as_str(), "91140423MA0GR8K2PN");
         assert_eq!(c.region_code(), "140423");
-        assert_eq!(c.to_string(), "91140423MA0GRXXXXM");
-        assert_eq!(serde_json::to_string(&c).unwrap(), "\"91140423MA0GRXXXXM\"");
+        assert_eq!(c.to_string(), "91140423MA0GR8K2PN");
+        assert_eq!(serde_json::to_string(&c).unwrap(), "\"91140423MA0GR8K2PN\"");
     }
 
     #[test]
     fn input_is_normalised() {
-        let c = CreditCode::parse("  ９１１４０４２３ma0grxxxxm　").unwrap();
-        assert_eq!(c.as_str(), "91140423MA0GRXXXXM");
-        let c = CreditCode::parse("9114 0423 MA0G RXXX XM").unwrap();
-        assert_eq!(c.as_str(), "91140423MA0GRXXXXM");
+        let c = CreditCode::parse("  ９１１４０４２３ma0gr８k２pn　").unwrap();
+        assert_eq!(c.as_str(), "91140423MA0GR8K2PN");
+        let c = CreditCode::parse("9114 0423 MA0G R8K2 PN").unwrap();
+        assert_eq!(c.as_str(), "91140423MA0GR8K2PN");
         assert_eq!("91350100m000100y43".parse::<CreditCode>().unwrap().as_str(), "91350100M000100Y43");
     }
 

@@ -7,8 +7,8 @@ use kaifaqu_domain::safety::{self, HazardAction, HazardLevel, HazardStatus, Step
 use kaifaqu_domain::validate::{NAME_MAX, TEXT_MAX};
 use kaifaqu_domain::{Invalid, Permission};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -451,16 +451,8 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &HazardFilter) -> Res
     if let Ok(u) = f.inspector.trim().parse::<i64>() {
         q = q.filter(hazard::Column::FoundBy.eq(u));
     }
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 10_000);
-    let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
-    let total = sea_orm::PaginatorTrait::count(q.clone(), &db.conn).await?;
-    let rows = q
-        .order_by_desc(hazard::Column::FoundDate)
-        .order_by_desc(hazard::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(&db.conn)
-        .await?;
+    let q = q.order_by_desc(hazard::Column::FoundDate).order_by_desc(hazard::Column::Id);
+    let (rows, total, page, per_page) = crate::fetch_page(&db.conn, q, f.page, f.per_page, 10_000).await?;
     let l = Lookups::load(db, zone_id).await?;
     Ok(Page { rows: rows.into_iter().map(|m| to_hazard(m, &l)).collect(), total, page, per_page })
 }
