@@ -271,15 +271,12 @@ pub struct ContactFilter {
 
 pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &ContactFilter) -> Result<Page<Contact>, StoreError> {
     crate::zones::get(db, scope, zone_id).await?;
-    let mut q = contact::Entity::find().filter(contact::Column::ZoneId.eq(zone_id));
-    let mut e = Invalid::new();
-    if let Some(d) = opt_date(&mut e, "from", "起始日期", &f.from) {
-        q = q.filter(contact::Column::ContactDate.gte(d));
-    }
-    if let Some(d) = opt_date(&mut e, "to", "截止日期", &f.to) {
-        q = q.filter(contact::Column::ContactDate.lte(d));
-    }
-    e.into_result()?;
+    let mut q = crate::lookups::date_range(
+        contact::Entity::find().filter(contact::Column::ZoneId.eq(zone_id)),
+        contact::Column::ContactDate,
+        &f.from,
+        &f.to,
+    )?;
     if let Ok(t) = f.team.trim().parse::<i64>() {
         q = q.filter(contact::Column::TeamId.eq(t));
     }

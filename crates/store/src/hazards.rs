@@ -416,15 +416,12 @@ pub struct HazardFilter {
 
 pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &HazardFilter) -> Result<Page<Hazard>, StoreError> {
     crate::zones::get(db, scope, zone_id).await?;
-    let mut q = hazard::Entity::find().filter(hazard::Column::ZoneId.eq(zone_id));
-    let mut e = Invalid::new();
-    if let Some(d) = opt_date(&mut e, "from", "起始日期", &f.from) {
-        q = q.filter(hazard::Column::FoundDate.gte(d));
-    }
-    if let Some(d) = opt_date(&mut e, "to", "截止日期", &f.to) {
-        q = q.filter(hazard::Column::FoundDate.lte(d));
-    }
-    e.into_result()?;
+    let mut q = crate::lookups::date_range(
+        hazard::Entity::find().filter(hazard::Column::ZoneId.eq(zone_id)),
+        hazard::Column::FoundDate,
+        &f.from,
+        &f.to,
+    )?;
     if let Ok(id) = f.enterprise.trim().parse::<i64>() {
         q = q.filter(hazard::Column::EnterpriseId.eq(id));
     }

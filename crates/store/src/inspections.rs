@@ -159,15 +159,12 @@ pub struct InspectionFilter {
 
 pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &InspectionFilter) -> Result<Page<Inspection>, StoreError> {
     crate::zones::get(db, scope, zone_id).await?;
-    let mut q = inspection::Entity::find().filter(inspection::Column::ZoneId.eq(zone_id));
-    let mut e = Invalid::new();
-    if let Some(d) = opt_date(&mut e, "from", "起始日期", &f.from) {
-        q = q.filter(inspection::Column::InspectionDate.gte(d));
-    }
-    if let Some(d) = opt_date(&mut e, "to", "截止日期", &f.to) {
-        q = q.filter(inspection::Column::InspectionDate.lte(d));
-    }
-    e.into_result()?;
+    let mut q = crate::lookups::date_range(
+        inspection::Entity::find().filter(inspection::Column::ZoneId.eq(zone_id)),
+        inspection::Column::InspectionDate,
+        &f.from,
+        &f.to,
+    )?;
     if let Ok(id) = f.enterprise.trim().parse::<i64>() {
         q = q.filter(inspection::Column::EnterpriseId.eq(id));
     }

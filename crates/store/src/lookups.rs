@@ -157,6 +157,25 @@ pub fn req_date(e: &mut Invalid, field: &str, label: &str, s: &str) -> Option<ch
     opt_date(e, field, label, s)
 }
 
+/// Filters `q` to `col` between the optional `from` and `to` dates of a list's query string
+/// (inclusive); a malformed date is a field error naming `from` or `to`.
+pub fn date_range<E: sea_orm::EntityTrait, C: ColumnTrait>(
+    mut q: sea_orm::Select<E>,
+    col: C,
+    from: &str,
+    to: &str,
+) -> Result<sea_orm::Select<E>, Invalid> {
+    let mut e = Invalid::new();
+    if let Some(d) = opt_date(&mut e, "from", "起始日期", from) {
+        q = q.filter(col.gte(d));
+    }
+    if let Some(d) = opt_date(&mut e, "to", "截止日期", to) {
+        q = q.filter(col.lte(d));
+    }
+    e.into_result()?;
+    Ok(q)
+}
+
 /// An optional year between 2000 and 2099.
 pub fn opt_year(e: &mut Invalid, field: &str, label: &str, s: &str) -> Option<i32> {
     let s = s.trim().trim_end_matches('年');
