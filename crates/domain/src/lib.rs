@@ -37,18 +37,23 @@ macro_rules! code_enum {
     };
 }
 
+pub mod approval;
 pub mod audit;
 pub mod calendar;
 pub mod credit_code;
 pub mod indicator;
 pub mod industry;
+pub mod land;
 pub mod money;
 pub mod password;
+pub mod per_mu;
 pub mod project;
 pub mod project_code;
 pub mod role;
 pub mod safety;
 pub mod stage;
+pub mod target;
+pub mod task;
 pub mod time;
 pub mod validate;
 pub mod zone;

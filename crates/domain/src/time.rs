@@ -12,6 +12,12 @@ pub fn local_display(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// The Chinese name of a weekday: 星期一 … 星期日.
+pub fn weekday_cn(d: chrono::NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][d.weekday().num_days_from_monday() as usize]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

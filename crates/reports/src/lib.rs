@@ -6,6 +6,11 @@
 //! as 0), and numbers read back from cells are rounded to whole 万元 before anything else.
 //! All texts shown to users are in Chinese.
 
+pub mod calendar_table;
+pub mod per_mu_table;
 pub mod plan_table;
+pub mod powers_table;
+pub mod sheet;
 pub mod stats_table;
 pub mod table;
+pub mod task_table;

@@ -396,7 +396,7 @@ fn is_blank(cell: Option<&Data>) -> bool {
 }
 
 /// Header text without any whitespace, with full-width parentheses made half-width.
-fn normalize_header(s: &str) -> String {
+pub(crate) fn normalize_header(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {

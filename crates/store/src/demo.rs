@@ -68,6 +68,7 @@ const USERS: &[(&str, &str, &str, Option<usize>)] = &[
     ("leader5", "班子成员戊（示例）", "leader", Some(0)),
     ("staff", "招商引资部科员（示例）", "staff", Some(1)),
     ("safety", "安全生产监督管理部科员（示例）", "staff", Some(5)),
+    ("approval", "行政审批服务部科员（示例）", "staff", Some(7)),
     ("viewer", "只读用户（示例）", "viewer", Some(3)),
     ("city", "长治市级用户（示例）", "city", None),
 ];
@@ -142,5 +143,11 @@ pub async fn load(db: &Db) -> Result<DemoOutcome, StoreError> {
     crate::demo_projects::load(db, &actor, home.id).await?;
     crate::demo_indicators::load(db, &actor).await?;
     crate::demo_safety::load(db, &actor, home.id).await?;
+    crate::calendar::load_official_years(db, &actor, home.id).await?;
+    crate::demo_approvals::load(db, &actor, home.id).await?;
+    crate::demo_land::load(db, &actor, home.id).await?;
+    crate::demo_per_mu::load(db, &actor, home.id).await?;
+    crate::demo_targets::load(db, &actor, home.id).await?;
+    crate::demo_tasks::load(db, &actor, home.id).await?;
     Ok(DemoOutcome::Loaded { password, accounts })
 }

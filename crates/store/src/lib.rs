@@ -4,16 +4,24 @@
 //! the zone filter is applied here, in the store, so no page or endpoint can forget it. Every
 //! write appends its audit record in the same transaction.
 
+pub mod approval_cases;
+pub mod approval_powers;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod calendar;
 pub mod contacts;
 pub mod db;
 pub mod demo;
+mod demo_approvals;
 mod demo_indicators;
+mod demo_land;
+mod demo_per_mu;
 mod demo_projects;
 mod demo_safety;
+mod demo_targets;
+mod demo_tasks;
 pub mod departments;
 pub mod dictionaries;
 pub mod enterprises;
@@ -22,20 +30,26 @@ pub mod error;
 pub mod events;
 pub mod figures;
 pub mod hazards;
+pub mod idle_plants;
 pub mod indicator_values;
 pub mod indicator_views;
 pub mod indicators;
 pub mod inspections;
+pub mod land_parcels;
 pub mod lookups;
 pub mod meetings;
 pub mod migrate;
 pub mod notifications;
+pub mod per_mu;
 pub mod plan;
 pub mod problems;
 pub mod projects;
 pub mod safety_figures;
 pub mod scope;
+pub mod targets;
+pub mod tasks;
 pub mod testing;
+pub mod todo;
 pub mod users;
 pub mod zones;
 

@@ -44,6 +44,20 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_extra: "",
         postgres_extra: "",
     },
+    Migration {
+        version: 5,
+        name: "services",
+        sql: include_str!("migrations/0005_services.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
+    Migration {
+        version: 6,
+        name: "targets_tasks",
+        sql: include_str!("migrations/0006_targets_tasks.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
 ];
 
 /// The schema version this program writes.

@@ -256,6 +256,7 @@ pub async fn run_escalation(db: &Db, today: NaiveDate) -> Result<usize, StoreErr
             }
         }
     }
+    created += crate::approval_cases::run_escalation(db, today).await?;
     Ok(created)
 }
 

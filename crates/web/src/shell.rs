@@ -44,12 +44,16 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
     if !role.is_city_level() {
         groups[0].items.push(item("附件资料", "/attachments"));
         groups.push(MenuGroup {
+            title: "目标任务",
+            items: vec![item("我的待办", "/todo"), item("年度目标", "/targets"), item("重点工作任务", "/tasks")],
+        });
+        groups.push(MenuGroup {
             title: "经济运行",
             items: vec![
                 item("指标概览", "/indicators"),
                 item("月度填报", "/indicators/entry"),
                 item("全市对比", "/indicators/city"),
-                item("年度目标", "/indicators/targets"),
+                item("指标目标", "/indicators/targets"),
             ],
         });
         groups.push(MenuGroup {
@@ -59,6 +63,18 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
                 item("入企检查", "/safety/inspections"),
                 item("企业安全档案", "/safety/enterprises"),
                 item("安全统计", "/safety/figures"),
+            ],
+        });
+        groups.push(MenuGroup {
+            title: "审批与土地",
+            items: vec![
+                item("审批权限清单", "/approvals/powers"),
+                item("审批代办事项", "/approvals/cases"),
+                item("承诺核查", "/approvals/commitments"),
+                item("标准地", "/land/parcels"),
+                item("闲置厂房", "/land/idle-plants"),
+                item("亩均效益评价", "/per-mu"),
+                item("审批与土地统计", "/services/figures"),
             ],
         });
         groups.push(MenuGroup {
@@ -86,6 +102,7 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
                 item("字典", "/admin/dictionaries"),
                 item("指标目录", "/admin/indicators"),
                 item("安全检查设置", "/admin/safety"),
+                item("工作日历", "/admin/calendar"),
                 item("审计日志", "/admin/audit"),
             ],
         });

@@ -204,3 +204,69 @@ app_test!(user_list_filters_sorts_and_pages_in_the_url, |app: TestApp| async mov
     let api: serde_json::Value = s.get("/api/v1/users?role=viewer&limit=10&page=6").await.json().await.unwrap();
     assert_eq!((api["total"].as_u64(), api["rows"].as_array().unwrap().len()), (Some(56), 6));
 });
+
+async fn upload_calendar(s: &support::Session, year: i32, bytes: Vec<u8>) -> (StatusCode, String) {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("日历.xlsx");
+    let r = s
+        .client
+        .post(s.url(&format!("/admin/calendar/import?year={year}&_csrf={}", s.csrf)))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+app_test!(the_working_day_calendar_page, |app: TestApp| async move {
+    let s = app.admin().await;
+    let (status, html) = s.page("/admin/calendar?year=2025").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("全年工作日 248 天"), "the demo loads the official 2025 arrangement");
+    assert!(html.contains("国庆节调休上班") && html.contains("星期日"));
+    let y: serde_json::Value = s.get("/api/v1/calendar?year=2025").await.json().await.unwrap();
+    assert_eq!((y["source"].as_str(), y["working_days"].as_u64()), (Some("zone"), Some(248)));
+    let r = s.json(Method::POST, "/api/v1/calendar", Some(json!({"date": "2025-10-09", "kind": "workday"}))).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["field"], "kind");
+
+    // a weekday cannot be a 调休 working day: the error is beside the field, the input kept
+    let r = s.post_form("/admin/calendar/day", &[("date", "2025-10-09"), ("kind", "workday"), ("name", "错误")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("不需要设为调休上班") && html.contains("value=\"2025-10-09\""));
+    assert!(s.page("/admin/calendar?year=2025").await.1.contains("全年工作日 248 天"));
+
+    let r =
+        s.post_form("/admin/calendar/day", &[("date", "2025-10-09"), ("kind", "holiday"), ("name", "本地假日")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = s.page("/admin/calendar?year=2025").await.1;
+    assert!(html.contains("全年工作日 247 天") && html.contains("本地假日"));
+
+    // export, then import the sheet into 2026 after changing nothing but the year: refused by row
+    let r = s.get("/admin/calendar.xlsx?year=2025").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let (status, html) = upload_calendar(&s, 2026, bytes.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("第 3 行") && html.contains("不在 2026 年内"), "{html}");
+    assert!(!s.page("/admin/calendar?year=2026").await.1.contains("本地假日"));
+    // into 2025 it goes back as it came
+    let (status, _) = upload_calendar(&s, 2025, bytes).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(s.page("/admin/calendar?year=2025").await.1.contains("全年工作日 247 天"));
+    let (status, html) = upload_calendar(&s, 2025, b"not a workbook".to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("无法读取"));
+
+    // staff look but do not change; zone B has its own calendar
+    let staff = app.login("staff", &app.password).await;
+    let (status, html) = staff.page("/admin/calendar?year=2025").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("action=\"/admin/calendar/day\""));
+    let r = staff.post_form("/admin/calendar/day", &[("date", "2025-10-10"), ("kind", "holiday"), ("name", "")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let b = app.admin_of_b().await;
+    let html = b.page("/admin/calendar?year=2025").await.1;
+    assert!(html.contains("国家公布安排（内置）") && html.contains("全年工作日 248 天"));
+});

@@ -48,7 +48,10 @@ async fn once_per_step(engine: Engine) {
     assert_eq!(kaifaqu_web::scheduler::run_once(&restarted).await.unwrap().created, 0);
     let bodies = got.lock().unwrap().clone();
     assert_eq!(bodies.len(), first.created);
-    assert!(bodies.iter().all(|b| b["msgtype"] == "text" && b["text"]["content"].as_str().unwrap().contains("隐患")));
+    let text = |b: &serde_json::Value| b["text"]["content"].as_str().unwrap().to_string();
+    assert!(bodies.iter().all(|b| b["msgtype"] == "text"));
+    assert!(bodies.iter().any(|b| text(b).contains("隐患")), "overdue hazards");
+    assert!(bodies.iter().any(|b| text(b).contains("承诺")), "overdue commitments of approval cases");
     // the leader reads them in the app
     let leader = app.login("leader", &app.password).await;
     let (_, html) = leader.page("/").await;
@@ -58,7 +61,8 @@ async fn once_per_step(engine: Engine) {
     let id = page.split("/notifications/").nth(1).unwrap().split('/').next().unwrap().to_string();
     let r = leader.post_form(&format!("/notifications/{id}/read"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(r.headers()["location"].to_str().unwrap().starts_with("/safety/hazards/"));
+    let to = r.headers()["location"].to_str().unwrap();
+    assert!(["/safety/hazards/", "/approvals/", "/tasks/"].iter().any(|p| to.starts_with(p)), "{to}");
 }
 
 #[tokio::test]

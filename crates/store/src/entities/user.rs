@@ -19,6 +19,7 @@ pub struct Model {
     pub failed_logins: i32,
     pub locked_until: Option<DateTime<Utc>>,
     pub is_demo: bool,
+    pub digest_opt_out: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

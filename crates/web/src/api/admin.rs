@@ -7,6 +7,7 @@ use axum::{Json, Router};
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
 use kaifaqu_store::audit::{self, AuditFilter, AuditRecord};
+use kaifaqu_store::calendar::{self, Day, DayForm, Year};
 use kaifaqu_store::departments::{self, Department, DepartmentForm};
 use kaifaqu_store::dictionaries::{self, DictionaryItem, ItemForm};
 use kaifaqu_store::users::{self, User, UserFilter, UserForm};
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dictionaries/{id}", axum::routing::put(update_dictionary_item).delete(delete_dictionary_item))
         .route("/audit", get(list_audit))
         .route("/audit/{id}", get(get_audit))
+        .route("/calendar", get(get_calendar).post(set_calendar_day))
 }
 
 fn flag(b: Option<bool>) -> Option<String> {
@@ -336,4 +338,40 @@ pub async fn get_audit(
 ) -> AppResult<Json<AuditRecord>> {
     user.require(Permission::ReadAudit)?;
     audit::get(&state.db, &user.actor().scope(), id).await?.map(Json).ok_or(AppError::NotFound)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// The year (2000–2100); this year when absent.
+    pub year: Option<i32>,
+}
+
+/// A year of the zone's working-day calendar: where it comes from, its 放假 and 调休上班 days
+/// and the number of working days.
+#[utoipa::path(get, path = "/api/v1/calendar", tag = "工作日历", params(CalendarQuery),
+    responses((status = 200, body = Year), (status = 422, body = super::ApiError)))]
+pub async fn get_calendar(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppQuery(q): AppQuery<CalendarQuery>,
+) -> AppResult<Json<Year>> {
+    let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&kaifaqu_store::lookups::today()));
+    if !calendar::YEARS.contains(&year) {
+        return Err(kaifaqu_domain::Invalid::one("year", "年份应在 2000 到 2100 之间").into());
+    }
+    Ok(Json(calendar::year(&state.db, &user.actor().scope(), user.zone_id()?, year).await?))
+}
+
+/// Marks one day as 放假 (`holiday`) or 调休上班 (`workday`, weekends only). Admins only.
+#[utoipa::path(post, path = "/api/v1/calendar", tag = "工作日历", request_body = DayForm,
+    responses((status = 201, body = Day), (status = 422, body = super::ApiError)))]
+pub async fn set_calendar_day(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppJson(input): AppJson<DayForm>,
+) -> AppResult<(StatusCode, Json<Day>)> {
+    user.require(Permission::Administer)?;
+    let d = calendar::set_day(&state.db, &user.actor(), user.zone_id()?, &input).await?;
+    Ok((StatusCode::CREATED, Json(d)))
 }

@@ -2,14 +2,19 @@
 //! pages; errors as `{code, message, field?}`; OpenAPI 3 at `/api/v1/openapi.json`.
 
 mod admin;
+mod approvals;
 mod attachments;
 mod contacts;
 mod enterprises;
 mod indicators;
+mod land;
 mod meetings;
+mod per_mu;
 mod problems;
 mod projects;
 mod safety;
+mod targets;
+mod tasks;
 mod zones;
 
 use axum::Router;
@@ -34,6 +39,11 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(projects::routes())
         .merge(indicators::routes())
         .merge(safety::routes())
+        .merge(approvals::routes())
+        .merge(land::routes())
+        .merge(per_mu::routes())
+        .merge(targets::routes())
+        .merge(tasks::routes())
 }
 
 /// `?page=&limit=` of every list endpoint (limit ≤ 500).
@@ -72,7 +82,7 @@ impl Paging {
         admin::list_departments, admin::create_department, admin::get_department, admin::update_department, admin::delete_department,
         admin::list_users, admin::create_user, admin::get_user, admin::update_user,
         admin::list_dictionary, admin::create_dictionary_item, admin::update_dictionary_item, admin::delete_dictionary_item,
-        admin::list_audit, admin::get_audit,
+        admin::list_audit, admin::get_audit, admin::get_calendar, admin::set_calendar_day,
         indicators::catalog, indicators::overview, indicators::series, indicators::ranking, indicators::save_values,
         projects::list_projects, projects::create_project, projects::get_project, projects::update_project,
         projects::list_events, projects::add_event, projects::period_figures,
@@ -118,10 +128,17 @@ impl utoipa::Modify for BearerAuth {
 }
 
 async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+    axum::Json(openapi_doc())
 }
 
-/// The OpenAPI document (for tests and the command line).
+/// The OpenAPI document (for tests and the command line): the core paths plus each module's
+/// own `Doc`.
 pub fn openapi_doc() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(approvals::Doc::openapi());
+    doc.merge(land::Doc::openapi());
+    doc.merge(per_mu::Doc::openapi());
+    doc.merge(targets::Doc::openapi());
+    doc.merge(tasks::Doc::openapi());
+    doc
 }

@@ -1,5 +1,7 @@
-//! Pieces several pages share: the history tab and the pager.
+//! Pieces several pages share: the history tab, the pager, XLSX downloads.
 
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use kaifaqu_domain::time::local_display;
 use kaifaqu_store::audit::{self, AuditRecord};
 use kaifaqu_store::{Page, Scope};
@@ -80,4 +82,35 @@ pub fn query_base(path: &str, pairs: &[(&str, &str)]) -> String {
         }
     }
     s
+}
+
+/// An XLSX workbook as a download named `name` (Chinese allowed; RFC 5987 encoded).
+pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
+    (
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"table.xlsx\"; filename*=UTF-8''{encoded}")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A date range from a page's `from`/`to` query; by default 1 January of this year to today.
+pub fn period_range(from: &str, to: &str) -> AppResult<(chrono::NaiveDate, chrono::NaiveDate)> {
+    use chrono::{Datelike, NaiveDate};
+    use kaifaqu_store::lookups::{opt_date, today};
+    let mut e = kaifaqu_domain::Invalid::new();
+    let t = today();
+    let from = opt_date(&mut e, "from", "起始日期", from)
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(t.year(), 1, 1).unwrap_or(t));
+    let to = opt_date(&mut e, "to", "截止日期", to).unwrap_or(t);
+    if from > to {
+        e.add("to", "截止日期不能早于起始日期");
+    }
+    if !e.is_empty() {
+        return Err(crate::error::AppError::BadRequest(e.to_string()));
+    }
+    Ok((from, to))
 }

@@ -6,16 +6,15 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{Datelike, NaiveDate};
-use kaifaqu_domain::Invalid;
+use chrono::NaiveDate;
 use kaifaqu_domain::stage::Stage;
 use kaifaqu_store::figures::{self, Breakdown, PeriodFigures};
-use kaifaqu_store::lookups::{opt_date, today};
 use kaifaqu_store::projects::Project;
 use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::features::common::period_range;
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
@@ -31,22 +30,6 @@ struct Range {
     stage: String,
 }
 
-/// The requested range; by default 1 January of this year to today.
-fn range(r: &Range) -> AppResult<(NaiveDate, NaiveDate)> {
-    let mut e = Invalid::new();
-    let t = today();
-    let from = opt_date(&mut e, "from", "起始日期", &r.from)
-        .unwrap_or_else(|| NaiveDate::from_ymd_opt(t.year(), 1, 1).unwrap_or(t));
-    let to = opt_date(&mut e, "to", "截止日期", &r.to).unwrap_or(t);
-    if from > to {
-        e.add("to", "截止日期不能早于起始日期");
-    }
-    if !e.is_empty() {
-        return Err(AppError::BadRequest(e.to_string()));
-    }
-    Ok((from, to))
-}
-
 #[derive(Template)]
 #[template(path = "figures.html")]
 struct FiguresPage {
@@ -58,7 +41,7 @@ struct FiguresPage {
 
 async fn show(State(state): State<AppState>, user: CurrentUser, AppQuery(r): AppQuery<Range>) -> AppResult<Response> {
     let zone = user.zone_id()?;
-    let (from, to) = range(&r)?;
+    let (from, to) = period_range(&r.from, &r.to)?;
     let f = figures::period(&state.db, &user.actor().scope(), zone, from, to).await?;
     html(&FiguresPage {
         shell: Shell::load(&state, &user, "/figures", None).await?,
@@ -89,7 +72,7 @@ async fn stage_records(
     AppQuery(r): AppQuery<Range>,
 ) -> AppResult<Response> {
     let zone = user.zone_id()?;
-    let (from, to) = range(&r)?;
+    let (from, to) = period_range(&r.from, &r.to)?;
     let stage = Stage::parse(&r.stage).ok_or_else(|| AppError::BadRequest("请指定阶段（stage）".into()))?;
     let rows = figures::projects_reaching(&state.db, &user.actor().scope(), zone, stage, from, to).await?;
     let total = rows.iter().map(|(_, p)| p.total).sum::<kaifaqu_domain::money::Wan>().yi_2();

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kaifaqu_domain::Permission;
@@ -20,6 +20,7 @@ use kaifaqu_store::{StoreError, indicator_views, zones};
 use serde::Deserialize;
 
 use super::attachments::read_file;
+use super::common::xlsx_download;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
 use crate::shell::{Shell, html};
@@ -41,18 +42,6 @@ struct Q {
 
 fn period_of(q: &Q) -> AppResult<Period> {
     Period::parse(&q.period).map_err(|m| AppError::BadRequest(format!("期间有误：{m}")))
-}
-
-fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
-    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"table.xlsx\"; filename*=UTF-8''{encoded}")),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 fn rank_text(r: Option<u32>) -> Cell {
@@ -115,7 +104,7 @@ async fn overview_xlsx(
         "预警",
     ];
     let bytes = table::export("主要经济指标", &title, &headers, &cells).map_err(AppError::Internal)?;
-    Ok(xlsx(&format!("{title}.xlsx"), bytes))
+    Ok(xlsx_download(&format!("{title}.xlsx"), bytes))
 }
 
 async fn city_xlsx(
@@ -147,7 +136,7 @@ async fn city_xlsx(
     let title = format!("全市开发区{}（{}，{}）", ind.name, p.full_label(), ind.unit);
     let headers = ["绝对量排名", "开发区", &format!("{}累计（{}）", p.label(), ind.unit), "同比增长（%）", "增速排名"];
     let bytes = table::export("全市对比", &title, &headers, &cells).map_err(AppError::Internal)?;
-    Ok(xlsx(&format!("{title}.xlsx"), bytes))
+    Ok(xlsx_download(&format!("{title}.xlsx"), bytes))
 }
 
 pub struct ImportError {

@@ -2,11 +2,13 @@
 
 mod account;
 mod admin_audit;
+mod admin_calendar;
 mod admin_departments;
 mod admin_dictionaries;
 mod admin_indicators;
 mod admin_users;
 mod admin_zone;
+mod approvals;
 pub mod attachments;
 mod common;
 mod contacts;
@@ -18,9 +20,11 @@ mod indicator_city;
 mod indicator_entry;
 mod indicator_xlsx;
 mod indicators;
+mod land;
 mod meetings;
 mod my;
 mod notifications;
+mod per_mu;
 mod plan;
 mod problems;
 mod project_form;
@@ -28,6 +32,9 @@ mod project_options;
 mod project_page;
 mod projects;
 mod safety;
+mod services_figures;
+mod targets;
+mod tasks;
 
 use axum::Router;
 
@@ -61,4 +68,11 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(indicator_xlsx::routes(upload_limit))
         .merge(safety::routes(upload_limit))
         .merge(notifications::routes())
+        .merge(admin_calendar::routes(upload_limit))
+        .merge(approvals::routes(upload_limit))
+        .merge(land::routes(upload_limit))
+        .merge(per_mu::routes(upload_limit))
+        .merge(services_figures::routes())
+        .merge(targets::routes(upload_limit))
+        .merge(tasks::routes(upload_limit))
 }

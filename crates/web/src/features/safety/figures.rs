@@ -7,15 +7,13 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{Datelike, NaiveDate};
-use kaifaqu_domain::Invalid;
-use kaifaqu_store::lookups::{opt_date, today};
 use kaifaqu_store::safety_figures::{self, SafetyFigures};
 use serde::Deserialize;
 
 use super::{category_options, percent};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::extract::{AppQuery, CurrentUser};
+use crate::features::common::period_range;
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
@@ -28,22 +26,6 @@ pub fn routes() -> Router<AppState> {
 struct Range {
     from: String,
     to: String,
-}
-
-/// The requested range; by default 1 January of this year to today.
-fn range(r: &Range) -> AppResult<(NaiveDate, NaiveDate)> {
-    let mut e = Invalid::new();
-    let t = today();
-    let from = opt_date(&mut e, "from", "起始日期", &r.from)
-        .unwrap_or_else(|| NaiveDate::from_ymd_opt(t.year(), 1, 1).unwrap_or(t));
-    let to = opt_date(&mut e, "to", "截止日期", &r.to).unwrap_or(t);
-    if from > to {
-        e.add("to", "截止日期不能早于起始日期");
-    }
-    if !e.is_empty() {
-        return Err(AppError::BadRequest(e.to_string()));
-    }
-    Ok((from, to))
 }
 
 /// A category line: its name, count and ledger link (none for 未分类).
@@ -66,7 +48,7 @@ struct FiguresPage {
 
 async fn show(State(state): State<AppState>, user: CurrentUser, AppQuery(r): AppQuery<Range>) -> AppResult<Response> {
     let zone = user.zone_id()?;
-    let (from, to) = range(&r)?;
+    let (from, to) = period_range(&r.from, &r.to)?;
     let f = safety_figures::period(&state.db, &user.actor().scope(), zone, from, to).await?;
     let q = format!("from={from}&to={to}");
     let ids = category_options(&state, &user).await?;

@@ -1,0 +1,19 @@
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "per_mu_schemes")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub zone_id: i64,
+    pub year: i32,
+    pub name: String,
+    pub config: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

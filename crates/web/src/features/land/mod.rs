@@ -1,0 +1,57 @@
+//! 审批与土地 → 标准地 and 闲置厂房: the parcel list (filters, 亩 per year, flagged parcels,
+//! XLSX), a parcel's page (promised vs achieved) and form, the idle-plant inventory (m²
+//! revitalised per half-year, XLSX), a plant's page and form, and the matching of a lead's land
+//! need against parcels and plants (`/land/match?project_id=`).
+
+mod matching;
+mod parcels;
+mod plants;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use kaifaqu_store::projects::{self, ProjectFilter};
+
+use crate::error::AppResult;
+use crate::extract::CurrentUser;
+use crate::state::AppState;
+
+pub fn routes(_upload_limit: usize) -> Router<AppState> {
+    Router::new().merge(parcels::routes()).merge(plants::routes()).merge(matching::routes())
+}
+
+/// (id, label) pairs for select boxes.
+pub(super) type Options = Vec<(String, String)>;
+
+/// The zone's enterprises by name.
+pub(super) async fn enterprise_options(state: &AppState, user: &CurrentUser) -> AppResult<Options> {
+    let page = kaifaqu_store::enterprises::list(&state.db, &user.actor().scope(), user.zone_id()?, "", 1, 500).await?;
+    Ok(page.rows.into_iter().map(|e| (e.id.to_string(), e.name)).collect())
+}
+
+/// The zone's projects by name.
+pub(super) async fn project_options(state: &AppState, user: &CurrentUser) -> AppResult<Options> {
+    let f = ProjectFilter { sort: "name".into(), per_page: Some(10_000), ..Default::default() };
+    let page = projects::list(&state.db, &user.actor().scope(), user.zone_id()?, &f).await?;
+    Ok(page.rows.into_iter().map(|p| (p.id.to_string(), format!("{}（{}）", p.name, p.plan_year))).collect())
+}
+
+/// An XLSX download with an ASCII file name and its Chinese name (already percent-encoded).
+pub(super) fn xlsx(bytes: Vec<u8>, ascii: &str, chinese_encoded: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{chinese_encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Percent-encodes a file name for `filename*`.
+pub(super) fn encode(name: &str) -> String {
+    url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20")
+}
