@@ -83,6 +83,7 @@ pub async fn serve(cfg: &Config, demo: bool) -> Result<()> {
             interval: std::time::Duration::from_secs(cfg.notify.scheduler_minutes * 60),
             webhook_url: Some(cfg.notify.webhook_url.clone()).filter(|u| !u.is_empty()),
             webhook_format: cfg.notify.webhook_format.clone(),
+            digest_time: cfg.notify.digest_time()?,
         },
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)

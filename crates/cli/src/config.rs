@@ -27,11 +27,31 @@ pub struct NotifyConfig {
     pub scheduler_minutes: u64,
     pub webhook_url: String,
     pub webhook_format: String,
+    /// When the daily digest of 我的待办 goes out (Beijing time, "HH:MM"); "" turns it off.
+    pub digest_time: String,
 }
 
 impl Default for NotifyConfig {
     fn default() -> Self {
-        NotifyConfig { scheduler_minutes: 60, webhook_url: String::new(), webhook_format: "generic".into() }
+        NotifyConfig {
+            scheduler_minutes: 60,
+            webhook_url: String::new(),
+            webhook_format: "generic".into(),
+            digest_time: "08:30".into(),
+        }
+    }
+}
+
+impl NotifyConfig {
+    /// The digest time, or None when the digest is off.
+    pub fn digest_time(&self) -> Result<Option<chrono::NaiveTime>> {
+        let t = self.digest_time.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        chrono::NaiveTime::parse_from_str(t, "%H:%M")
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("digest_time 应为“时:分”（如 08:30），或留空表示不发送每日待办提醒"))
     }
 }
 
@@ -198,6 +218,9 @@ impl Config {
         if let Some((_, v)) = get("KAIFAQU_NOTIFY_WEBHOOK_FORMAT") {
             self.notify.webhook_format = v;
         }
+        if let Some((_, v)) = get("KAIFAQU_NOTIFY_DIGEST_TIME") {
+            self.notify.digest_time = v;
+        }
         Ok(())
     }
 
@@ -217,6 +240,7 @@ impl Config {
         if !self.notify.webhook_url.is_empty() && !self.notify.webhook_url.starts_with("http") {
             bail!("webhook_url 应以 http:// 或 https:// 开头");
         }
+        self.notify.digest_time()?;
         if self.limits.body_mib < 1 || self.limits.upload_mib < 1 || self.attachments.max_mib < 1 {
             bail!("大小限制至少为 1 MiB");
         }
@@ -274,6 +298,17 @@ mod tests {
         let msg = format!("{:#}", Config::load(None, &e, &Flags::default()).unwrap_err());
         assert!(msg.contains("KAIFAQU_SESSION_IDLE_MINUTES"), "{msg}");
         assert!(Config::load(Some(&dir.join("missing.toml")), &env(&[]), &Flags::default()).is_err());
+    }
+
+    #[test]
+    fn the_digest_time_is_a_time_or_off() {
+        let c = Config::load(None, &env(&[]), &Flags::default()).unwrap();
+        assert_eq!(c.notify.digest_time().unwrap(), chrono::NaiveTime::from_hms_opt(8, 30, 0));
+        let c = Config::load(None, &env(&[("KAIFAQU_NOTIFY_DIGEST_TIME", "")]), &Flags::default()).unwrap();
+        assert_eq!(c.notify.digest_time().unwrap(), None);
+        let e = env(&[("KAIFAQU_NOTIFY_DIGEST_TIME", "8点半")]);
+        let msg = format!("{:#}", Config::load(None, &e, &Flags::default()).unwrap_err());
+        assert!(msg.contains("digest_time"), "{msg}");
     }
 
     #[test]

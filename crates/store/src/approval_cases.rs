@@ -1061,3 +1061,40 @@ pub(crate) async fn insert_raw<C: ConnectionTrait>(
     }
     Ok(m.id)
 }
+
+/// One run of the case time-limit rule for `today`, in every zone: an open case (收件 or 受理)
+/// past its due date notifies its agent (or whoever registered it) and its 包保领导, once per due
+/// date. Returns how many notifications were created.
+pub async fn run_case_escalation(db: &Db, today: NaiveDate) -> Result<usize, StoreError> {
+    let open = [CaseStatus::Received.code(), CaseStatus::Accepted.code()];
+    let rows = approval_case::Entity::find()
+        .filter(approval_case::Column::Status.is_in(open))
+        .filter(approval_case::Column::DueDate.lt(today))
+        .all(&db.conn)
+        .await?;
+    let mut created = 0;
+    for k in rows {
+        let power = approval_power::Entity::find_by_id(k.power_id).one(&db.conn).await?.map(|p| p.name);
+        let what = format!("{}（{}）", power.unwrap_or_default(), k.applicant);
+        let handler = k.agent_id.or(k.created_by);
+        let mut to: Vec<i64> = [handler, k.leader_id].into_iter().flatten().collect();
+        to.dedup();
+        for user_id in to {
+            let n = Notice {
+                zone_id: k.zone_id,
+                user_id,
+                entity: "approval_case",
+                entity_id: k.id.to_string(),
+                step: format!("overdue:{}", k.due_date),
+                message: if Some(user_id) == handler {
+                    format!("审批事项“{what}”已超过承诺办结时限 {}，尚未办结", k.due_date)
+                } else {
+                    format!("您包保的审批事项“{what}”已超过承诺办结时限 {}，尚未办结，请督办", k.due_date)
+                },
+                link: format!("/approvals/cases/{}", k.id),
+            };
+            created += usize::from(notify_once(&db.conn, n).await?);
+        }
+    }
+    Ok(created)
+}

@@ -238,6 +238,12 @@ pub async fn load(db: &Db, actor: &Actor, zone_id: i64) -> Result<(), StoreError
             plan_year: "2025".into(),
             start_year: "2025".into(),
             end_year: if i % 3 == 0 { "2027".into() } else { "2026".into() },
+            // two leads in negotiation say how much land they need (标准地 / 闲置厂房 matching)
+            land: match i {
+                21 => "50".into(),
+                22 => "8".into(),
+                _ => String::new(),
+            },
             ..Default::default()
         };
         ids.push(add(f, events).await?);

@@ -383,3 +383,57 @@ pub async fn open_counts(db: &Db, scope: &Scope, zone_id: i64) -> Result<(u64, u
     let n_overdue = base.filter(problem::Column::Deadline.lt(today())).count(&db.conn).await?;
     Ok((n_open, n_overdue))
 }
+
+/// One run of the problem overdue rule for `today`, in every zone: an open problem past its
+/// deadline notifies the active users of its responsible department and the leader who answers
+/// for its project, once per deadline. Returns how many notifications were created.
+pub async fn run_escalation(db: &Db, today: NaiveDate) -> Result<usize, StoreError> {
+    use crate::entities::user;
+    use crate::notifications::{Notice, notify_once};
+    let open = [ProblemStatus::Open.code(), ProblemStatus::InProgress.code()];
+    let rows = problem::Entity::find()
+        .filter(problem::Column::Status.is_in(open))
+        .filter(problem::Column::Deadline.lt(today))
+        .all(&db.conn)
+        .await?;
+    let mut created = 0;
+    for p in rows {
+        let Some(deadline) = p.deadline else { continue };
+        let project = project::Entity::find_by_id(p.project_id)
+            .filter(project::Column::ZoneId.eq(p.zone_id))
+            .one(&db.conn)
+            .await?;
+        let leader = project.as_ref().and_then(|x| x.leader_id);
+        let mut to: Vec<i64> = leader.into_iter().collect();
+        if let Some(d) = p.department_id {
+            let users = user::Entity::find()
+                .filter(user::Column::ZoneId.eq(p.zone_id))
+                .filter(user::Column::DepartmentId.eq(d))
+                .filter(user::Column::Active.eq(true))
+                .all(&db.conn)
+                .await?;
+            to.extend(users.into_iter().map(|u| u.id));
+        }
+        to.sort_unstable();
+        to.dedup();
+        let what: String = p.description.chars().take(30).collect();
+        let name = project.map(|x| x.name).unwrap_or_default();
+        for user_id in to {
+            let n = Notice {
+                zone_id: p.zone_id,
+                user_id,
+                entity: "problem",
+                entity_id: p.id.to_string(),
+                step: format!("overdue:{deadline}"),
+                message: if Some(user_id) == leader {
+                    format!("您包联的{name}的问题“{what}”已超过解决时限 {deadline}，尚未解决，请督办")
+                } else {
+                    format!("{name}的问题“{what}”已超过解决时限 {deadline}，尚未解决")
+                },
+                link: format!("/problems/{}", p.id),
+            };
+            created += usize::from(notify_once(&db.conn, n).await?);
+        }
+    }
+    Ok(created)
+}

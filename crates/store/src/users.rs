@@ -33,6 +33,8 @@ pub struct User {
     pub active: bool,
     pub locked_until: Option<DateTime<Utc>>,
     pub is_demo: bool,
+    /// The user does not want the daily digest of 我的待办.
+    pub digest_opt_out: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -61,6 +63,7 @@ pub(crate) fn to_user(m: user::Model, depts: &HashMap<i64, String>) -> User {
         active: m.active,
         locked_until: m.locked_until,
         is_demo: m.is_demo,
+        digest_opt_out: m.digest_opt_out,
         created_at: m.created_at,
     }
 }
@@ -369,4 +372,34 @@ pub async fn find_by_login(db: &Db, login_name: &str) -> Result<Option<User>, St
         }
         None => Ok(None),
     }
+}
+
+/// Turns the caller's own daily digest on or off (audited).
+pub async fn set_digest(db: &Db, actor: &Actor, wanted: bool) -> Result<(), StoreError> {
+    let id = actor.user_id.ok_or(StoreError::NotFound)?;
+    let m = user::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
+    if m.digest_opt_out != wanted {
+        return Ok(());
+    }
+    let txn = db.conn.begin().await?;
+    let mut am: user::ActiveModel = m.clone().into();
+    am.digest_opt_out = Set(!wanted);
+    am.updated_at = Set(Utc::now());
+    am.update(&txn).await?;
+    audit::append(
+        &txn,
+        actor,
+        Change {
+            zone_id: m.zone_id,
+            entity: "user",
+            entity_id: Some(id.to_string()),
+            action: Action::Update,
+            summary: if wanted { "开启每日待办提醒".into() } else { "关闭每日待办提醒".into() },
+            before: json!({"digest": !m.digest_opt_out}),
+            after: json!({"digest": wanted}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

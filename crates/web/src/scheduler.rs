@@ -1,11 +1,12 @@
 //! The one scheduler inside the server: it runs the overdue rules of every module on start and
-//! then every `interval` (no external cron), and delivers new notifications to the webhook.
+//! then every `interval` (no external cron), sends each user's daily digest of 我的待办 once a
+//! working day after `digest_time`, and delivers new notifications to the webhook.
 //! Every rule is idempotent (a notification is unique per item and step), so runs after a
 //! restart, or two servers running it at once, notify nobody twice.
 
 use std::time::Duration;
 
-use kaifaqu_store::{lookups, notifications};
+use kaifaqu_store::{notifications, todo};
 
 use crate::state::AppState;
 
@@ -17,9 +18,19 @@ pub struct RunReport {
     pub failed: usize,
 }
 
-/// One run: the rules, then delivery of what the webhook has not received yet.
+/// One run now (Beijing time).
 pub async fn run_once(state: &AppState) -> Result<RunReport, kaifaqu_store::StoreError> {
-    let created = notifications::run_escalation(&state.db, lookups::today()).await?;
+    let now = chrono::Utc::now().with_timezone(&kaifaqu_domain::time::shanghai()).naive_local();
+    run_once_at(state, now).await
+}
+
+/// One run as at `now` (Beijing time): the rules, the digests when `now` is past the digest
+/// time, then delivery of what the webhook has not received yet.
+pub async fn run_once_at(state: &AppState, now: chrono::NaiveDateTime) -> Result<RunReport, kaifaqu_store::StoreError> {
+    let mut created = notifications::run_escalation(&state.db, now.date()).await?;
+    if state.notify.digest_time.is_some_and(|t| now.time() >= t) {
+        created += todo::run_digest(&state.db, now.date()).await?;
+    }
     let mut report = RunReport { created, ..Default::default() };
     let Some(url) = state.notify.webhook_url.as_deref().filter(|u| !u.is_empty()) else {
         return Ok(report);

@@ -32,6 +32,8 @@ pub struct Notify {
     pub webhook_url: Option<String>,
     /// generic, dingtalk or wecom.
     pub webhook_format: String,
+    /// When the daily digest goes out (Beijing time); None: no digest.
+    pub digest_time: Option<chrono::NaiveTime>,
 }
 
 impl Default for Notify {
@@ -41,6 +43,7 @@ impl Default for Notify {
             interval: std::time::Duration::from_secs(3600),
             webhook_url: None,
             webhook_format: "generic".into(),
+            digest_time: None,
         }
     }
 }

@@ -118,7 +118,7 @@ app_test!(every_kind_of_write_is_audited, |app: TestApp| async move {
     assert!(!audit_rows(&s, "action=login").await.is_empty());
     // the history tab of the user page shows the same data
     let (_, html) = s.page(&format!("/admin/users/{uid}")).await;
-    assert!(html.contains("修改历史") && html.contains("display_name：赵科员 → 赵主任"), "{html}");
+    assert!(html.contains("修改历史") && html.contains("姓名：赵科员 → 赵主任"), "{html}");
     // the audit page filters
     let (_, html) = s.page("/admin/audit?entity=department&action=delete").await;
     assert!(html.contains("删除科室 档案管理室"));

@@ -93,3 +93,53 @@ async fn an_unreachable_webhook_is_retried_later() {
     assert_eq!((r2.created, r2.delivered), (0, r.created));
     assert_eq!(got.lock().unwrap()[0]["link"].as_str().map(|l| l.starts_with("/safety/hazards/")), Some(true));
 }
+
+/// The daily digest: nothing before the digest time, once after it (pushed to the webhook like
+/// any notification), the same list on 我的待办 and over JSON, and the opt-out on 我的账号.
+async fn daily_digest(engine: Engine) {
+    let (url, got) = receiver().await;
+    let notify =
+        Notify { webhook_url: Some(url), digest_time: chrono::NaiveTime::from_hms_opt(8, 30, 0), ..Default::default() };
+    let Some(app) = TestApp::spawn_with(engine, Options { notify, ..Default::default() }).await else { return };
+    let at = |h| chrono::NaiveDate::from_ymd_opt(2025, 12, 15).unwrap().and_hms_opt(h, 0, 0).unwrap();
+    let early = kaifaqu_web::scheduler::run_once_at(&app.state, at(7)).await.unwrap();
+    let digests = |got: &Arc<Mutex<Vec<Value>>>| got.lock().unwrap().iter().filter(|b| b["link"] == "/todo").count();
+    assert_eq!(digests(&got), 0, "before 08:30 no digest ({early:?})");
+    kaifaqu_web::scheduler::run_once_at(&app.state, at(9)).await.unwrap();
+    let sent = digests(&got);
+    assert!(sent >= 1, "the admin has statistics to enter at least");
+    kaifaqu_web::scheduler::run_once_at(&app.state, at(10)).await.unwrap();
+    assert_eq!(digests(&got), sent, "once a day");
+    let body = got.lock().unwrap().iter().find(|b| b["link"] == "/todo").cloned().unwrap();
+    assert!(body["text"].as_str().unwrap().starts_with("今日待办"));
+
+    let admin = app.admin().await;
+    let (status, html) = admin.page("/todo").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("我的待办") && html.contains("待填报"));
+    let v: Value = admin.get("/api/v1/todo").await.json().await.unwrap();
+    assert!(v["items"].as_array().unwrap().iter().any(|i| i["module"] == "统计"));
+    let (_, notes) = admin.page("/notifications").await;
+    assert!(notes.contains("今日待办"));
+
+    // opting out: the box unticked on 我的账号
+    let r = admin.post_form("/account/digest", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, account) = admin.page("/account").await;
+    assert!(account.contains("name=\"digest\">"), "the box is no longer ticked");
+    let (_, page) = admin.page("/todo").await;
+    assert!(page.contains("您已关闭每日待办提醒"));
+    let r = admin.post_form("/account/digest", &[("digest", "on")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(admin.page("/account").await.1.contains("name=\"digest\" checked"));
+}
+
+#[tokio::test]
+async fn daily_digest_sqlite() {
+    daily_digest(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn daily_digest_postgres() {
+    daily_digest(Engine::Postgres).await;
+}

@@ -78,7 +78,7 @@ impl Paging {
 #[openapi(
     info(title = "kaifaqu 开发区管委会工作平台 API", version = "1"),
     paths(
-        zones::me, zones::list_zones, zones::get_zone,
+        zones::me, zones::todo, zones::list_zones, zones::get_zone,
         admin::list_departments, admin::create_department, admin::get_department, admin::update_department, admin::delete_department,
         admin::list_users, admin::create_user, admin::get_user, admin::update_user,
         admin::list_dictionary, admin::create_dictionary_item, admin::update_dictionary_item, admin::delete_dictionary_item,

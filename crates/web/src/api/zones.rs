@@ -11,7 +11,18 @@ use crate::extract::CurrentUser;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/me", get(me)).route("/zones", get(list_zones)).route("/zones/{id}", get(get_zone))
+    Router::new()
+        .route("/me", get(me))
+        .route("/todo", get(todo))
+        .route("/zones", get(list_zones))
+        .route("/zones/{id}", get(get_zone))
+}
+
+/// The signed-in user's 我的待办: everything waiting on them across the modules, overdue first,
+/// then what is due within 3 working days.
+#[utoipa::path(get, path = "/api/v1/todo", tag = "账号", responses((status = 200, body = kaifaqu_store::todo::Todo)))]
+pub async fn todo(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<kaifaqu_store::todo::Todo>> {
+    Ok(Json(kaifaqu_store::todo::for_user(&state.db, &user.user, kaifaqu_store::lookups::today()).await?))
 }
 
 /// The signed-in user.

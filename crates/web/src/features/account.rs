@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(account))
         .route("/account/password", get(password_page).post(change_password))
         .route("/account/tokens", post(create_token))
+        .route("/account/digest", post(set_digest))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
 }
 
@@ -272,4 +273,22 @@ async fn change_password(
         }
         Err(e) => Err(AppError::from(e)),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DigestForm {
+    /// "on" when the box is ticked (absent when not).
+    digest: Option<String>,
+}
+
+/// 每日待办提醒 on or off for the signed-in user.
+async fn set_digest(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppForm(f): AppForm<DigestForm>,
+) -> AppResult<Response> {
+    let wanted = f.digest.as_deref().is_some_and(|v| matches!(v, "on" | "1" | "true"));
+    kaifaqu_store::users::set_digest(&state.db, &user.actor(), wanted).await?;
+    Ok(Redirect::to("/account?done=saved").into_response())
 }

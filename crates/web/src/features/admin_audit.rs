@@ -112,7 +112,15 @@ async fn record(State(state): State<AppState>, user: CurrentUser, Path(id): Path
         user: r.login_name.clone().unwrap_or_default(),
         ip: r.ip.clone().unwrap_or_default(),
         entity: entity_label(&r.entity).to_string(),
-        changes: r.changes.iter().map(|c| (c.field.clone(), value_text(&c.before), value_text(&c.after))).collect(),
+        changes: r
+            .changes
+            .iter()
+            .map(|c| {
+                let label = super::common::field_label(&c.field);
+                let field = if label == c.field { label } else { format!("{label}（{}）", c.field) };
+                (field, value_text(&c.before), value_text(&c.after))
+            })
+            .collect(),
         r,
     })
 }

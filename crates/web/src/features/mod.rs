@@ -35,6 +35,7 @@ mod safety;
 mod services_figures;
 mod targets;
 mod tasks;
+mod todo;
 
 use axum::Router;
 
@@ -75,4 +76,5 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(services_figures::routes())
         .merge(targets::routes(upload_limit))
         .merge(tasks::routes(upload_limit))
+        .merge(todo::routes())
 }
