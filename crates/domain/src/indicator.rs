@@ -463,7 +463,7 @@ pub fn rank<K: Clone, V: Ord>(entries: &[(K, Option<V>)]) -> Vec<(K, Option<u32>
 const CN_DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
 
 /// A number below 10,000 in Chinese: 一, 十, 十一, 二十三, 一百零五, 一千零一十.
-fn cn_number(n: u32) -> String {
+pub fn cn_number(n: u32) -> String {
     if n == 0 {
         return CN_DIGITS[0].to_string();
     }

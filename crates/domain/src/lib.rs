@@ -56,6 +56,7 @@ pub mod target;
 pub mod task;
 pub mod time;
 pub mod validate;
+pub mod wording;
 pub mod zone;
 
 pub use role::{Permission, Role};

@@ -44,6 +44,7 @@ pub mod per_mu;
 pub mod plan;
 pub mod problems;
 pub mod projects;
+pub mod report_data;
 pub mod safety_figures;
 pub mod scope;
 pub mod targets;

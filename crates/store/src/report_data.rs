@@ -1,0 +1,327 @@
+//! The figures a report draws on, for one zone and one report period (a month, a half-year or a
+//! year), gathered from the modules' own figure functions — never typed in — each with the link
+//! to the records behind it, and the wording the documents use ("27.97 亿元", "第一", "300 余项").
+//! Report templates (issue 8) read this structure; the same numbers appear on the modules'
+//! pages, so a report and the ledger never disagree.
+
+use chrono::NaiveDate;
+use kaifaqu_domain::indicator::Period;
+use kaifaqu_domain::money::Wan;
+use kaifaqu_domain::project::Category;
+use kaifaqu_domain::stage::Stage;
+use kaifaqu_domain::wording;
+use serde::Serialize;
+
+use crate::approval_cases::{self, ApprovalFigures};
+use crate::idle_plants::{self, PlantFigures};
+use crate::land_parcels::{self, ParcelFigures};
+use crate::safety_figures::{self, SafetyFigures};
+use crate::targets::{self, TargetStatus};
+use crate::{Db, Scope, StoreError, figures, indicator_views, projects};
+
+/// A report period: `2025-05` (a month: statistics 1-5月, events of May), `2025-H1` /
+/// `2025-H2` (a half-year), `2025` (a year).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ReportPeriod {
+    /// As given: "2025-H1".
+    pub key: String,
+    /// In Chinese: "2025年上半年", "2025年5月", "2025年".
+    pub label: String,
+    pub year: i32,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The last month of the period (statistics are reported year-to-date up to it).
+    pub last_month: u32,
+}
+
+impl ReportPeriod {
+    pub fn parse(input: &str) -> Result<ReportPeriod, String> {
+        let s = input.trim().to_ascii_uppercase();
+        let bad =
+            || format!("期间“{}”格式不对：应为 2025-05（月）、2025-H1 / 2025-H2（半年）或 2025（年）", input.trim());
+        let (year, first, last, label) = if let Some((y, rest)) = s.split_once('-') {
+            let year: i32 = y.parse().map_err(|_| bad())?;
+            match rest {
+                "H1" => (year, 1, 6, format!("{year}年上半年")),
+                "H2" => (year, 7, 12, format!("{year}年下半年")),
+                m => {
+                    let m: u32 = m.parse().map_err(|_| bad())?;
+                    if !(1..=12).contains(&m) {
+                        return Err(bad());
+                    }
+                    (year, m, m, format!("{year}年{m}月"))
+                }
+            }
+        } else {
+            let year: i32 = s.parse().map_err(|_| bad())?;
+            (year, 1, 12, format!("{year}年"))
+        };
+        if !(2000..=2100).contains(&year) {
+            return Err(format!("年份应在 2000 到 2100 之间：{}", input.trim()));
+        }
+        let from = NaiveDate::from_ymd_opt(year, first, 1).ok_or_else(bad)?;
+        let next = if last == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(year, last + 1, 1)
+        };
+        let to = next.and_then(|d| d.pred_opt()).ok_or_else(bad)?;
+        Ok(ReportPeriod { key: input.trim().to_string(), label, year, from, to, last_month: last })
+    }
+}
+
+/// A count with its wording and its records.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Count {
+    pub value: u64,
+    /// "10 余个"-style wording, for prose that rounds.
+    pub approx: String,
+    pub href: String,
+}
+
+fn count(value: u64, unit: &str, href: String) -> Count {
+    Count { value, approx: wording::approx(value, unit), href }
+}
+
+/// Projects reaching one stage in the period.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StageLine {
+    pub stage: String,
+    pub label: String,
+    pub count: Count,
+    pub investment: Wan,
+    /// "16.9 亿元".
+    pub investment_text: String,
+    pub projects: Vec<ProjectLine>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProjectLine {
+    pub id: i64,
+    pub name: String,
+    pub investor: Option<String>,
+    pub date: NaiveDate,
+    pub investment: Wan,
+    pub investment_text: String,
+    pub href: String,
+}
+
+/// One statistical indicator at the latest period published within the report period.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IndicatorLine {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    /// "1-5月".
+    pub period_label: String,
+    pub value: Option<String>,
+    pub growth: Option<String>,
+    pub growth_computed: bool,
+    pub rank_value: Option<String>,
+    pub rank_growth: Option<String>,
+    /// Zones ranked.
+    pub ranked: usize,
+    /// The period the estimate is for ("1-6月": 预计上半年), the report period's end when one is
+    /// entered for it.
+    pub estimate_period_label: Option<String>,
+    pub estimate: Option<String>,
+    pub estimate_growth: Option<String>,
+    pub href: String,
+}
+
+/// The year's project planning table (项目谋划表).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanSummary {
+    pub year: i32,
+    pub count: u64,
+    pub total: Wan,
+    pub total_text: String,
+    /// (category label, count, total in words).
+    pub by_category: Vec<(String, u64, String)>,
+    pub href: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReportData {
+    pub zone: String,
+    pub period: ReportPeriod,
+    pub contacts: Count,
+    pub stages: Vec<StageLine>,
+    /// Promotion teams with at least one project reaching a stage in the period.
+    pub active_teams: u64,
+    pub statistics_period: Option<String>,
+    pub indicators: Vec<IndicatorLine>,
+    pub plan: PlanSummary,
+    pub approvals: ApprovalFigures,
+    pub parcels: ParcelFigures,
+    pub parcel_area_text: String,
+    pub plants: PlantFigures,
+    pub safety: SafetyFigures,
+    pub hazards: Count,
+    pub targets: Vec<TargetStatus>,
+}
+
+impl ReportData {
+    /// The line of a stage by its code ("signed").
+    pub fn stage(&self, code: &str) -> Option<&StageLine> {
+        self.stages.iter().find(|s| s.stage == code)
+    }
+}
+
+/// The latest statistics period (1-N月) of the year, N ≤ the period's last month, for which the
+/// zone has a published (not estimated) value of any indicator.
+async fn statistics_period(
+    db: &Db,
+    scope: &Scope,
+    zone_id: i64,
+    p: &ReportPeriod,
+) -> Result<Option<Period>, StoreError> {
+    for month in (1..=p.last_month).rev() {
+        let Ok(period) = Period::new(p.year, month) else { continue };
+        let rows = indicator_views::overview(db, scope, zone_id, period).await?;
+        if rows.iter().any(|r| r.figure.value.is_some()) {
+            return Ok(Some(period));
+        }
+    }
+    Ok(None)
+}
+
+/// Everything a report of `zone_id` for `p` draws on.
+pub async fn gather(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> Result<ReportData, StoreError> {
+    let zone = crate::zones::get(db, scope, zone_id).await?;
+    let (from, to) = (p.from, p.to);
+    let range = format!("from={from}&to={to}");
+    let f = figures::period(db, scope, zone_id, from, to).await?;
+    let mut stages = Vec::new();
+    for s in Stage::ALL {
+        let line = f.stage(s);
+        let mut projects = Vec::new();
+        for (date, pr) in figures::projects_reaching(db, scope, zone_id, s, from, to).await? {
+            projects.push(ProjectLine {
+                id: pr.id,
+                investor: pr.investor.clone(),
+                name: pr.name,
+                date,
+                investment: pr.total,
+                investment_text: wording::yi(pr.total),
+                href: format!("/projects/{}", pr.id),
+            });
+        }
+        stages.push(StageLine {
+            stage: s.code().to_string(),
+            label: s.label().to_string(),
+            count: count(line.count, "个", format!("/figures/stage?stage={}&{range}", s.code())),
+            investment: line.investment,
+            investment_text: wording::yi(line.investment),
+            projects,
+        });
+    }
+    let active_teams =
+        f.by_team.iter().filter(|b| b.name != "未填写" && b.counts.iter().any(|c| *c > 0)).count() as u64;
+
+    let stats = statistics_period(db, scope, zone_id, p).await?;
+    // estimates for the whole period (预计上半年) sit on its last month, which may not be
+    // published yet
+    let mut estimates = std::collections::HashMap::new();
+    if let Ok(end) = Period::new(p.year, p.last_month)
+        && stats != Some(end)
+    {
+        for r in indicator_views::overview(db, scope, zone_id, end).await? {
+            estimates.insert(r.indicator.id, (end, r.figure.estimate, r.figure.estimate_growth));
+        }
+    }
+    let mut indicators = Vec::new();
+    if let Some(period) = stats {
+        for r in indicator_views::overview(db, scope, zone_id, period).await? {
+            let (estimate_period, estimate, estimate_growth) = match estimates.get(&r.indicator.id) {
+                Some((end, e, g)) if e.is_some() => (*end, *e, *g),
+                _ => (period, r.figure.estimate, r.figure.estimate_growth),
+            };
+            let decimals = u32::try_from(r.indicator.decimals).unwrap_or(2);
+            indicators.push(IndicatorLine {
+                href: format!("/indicators/{}?until={}", r.indicator.id, period.key()),
+                code: r.indicator.code.clone(),
+                name: r.indicator.name.clone(),
+                unit: r.indicator.unit.clone(),
+                period_label: period.label(),
+                value: r.figure.value.map(|v| v.display_trim(decimals)),
+                growth: r.figure.growth.map(wording::percent),
+                growth_computed: r.figure.growth_computed,
+                rank_value: r.rank_value.map(wording::rank),
+                rank_growth: r.rank_growth.map(wording::rank),
+                ranked: r.ranked,
+                estimate_period_label: estimate.map(|_| estimate_period.label()),
+                estimate: estimate.map(|v| v.display_trim(decimals)),
+                estimate_growth: estimate_growth.map(wording::percent),
+            });
+        }
+    }
+
+    let plan_rows = projects::of_plan_year(db, scope, zone_id, p.year).await?;
+    let total: Wan = plan_rows.iter().map(|x| x.total).sum();
+    let by_category = Category::ALL
+        .iter()
+        .filter_map(|c| {
+            let rows: Vec<_> = plan_rows.iter().filter(|x| x.category == *c).collect();
+            let sum: Wan = rows.iter().map(|x| x.total).sum();
+            (!rows.is_empty()).then(|| (c.label().to_string(), rows.len() as u64, wording::yi(sum)))
+        })
+        .collect();
+    let plan = PlanSummary {
+        year: p.year,
+        count: plan_rows.len() as u64,
+        total,
+        total_text: wording::yi(total),
+        by_category,
+        href: format!("/plan?year={}", p.year),
+    };
+
+    let approvals = approval_cases::figures(db, scope, zone_id, from, to).await?;
+    let parcels = land_parcels::figures(db, scope, zone_id, from, to).await?;
+    let plants = idle_plants::figures(db, scope, zone_id, from, to).await?;
+    let safety = safety_figures::period(db, scope, zone_id, from, to).await?;
+    let as_of = to.min(crate::lookups::today().max(from));
+    let targets = targets::evaluate(db, scope, zone_id, p.year, as_of).await?;
+    Ok(ReportData {
+        zone: zone.name,
+        contacts: count(f.contacts, "次", format!("/contacts?{range}")),
+        hazards: count(safety.hazards, "项", format!("/safety/hazards?{range}")),
+        parcel_area_text: format!("{} 亩", parcels.area.mu_2()),
+        period: p.clone(),
+        stages,
+        active_teams,
+        statistics_period: stats.map(|s| s.label()),
+        indicators,
+        plan,
+        approvals,
+        parcels,
+        plants,
+        safety,
+        targets,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Datelike;
+
+    #[test]
+    fn periods() {
+        let h1 = ReportPeriod::parse("2025-h1").unwrap();
+        assert_eq!(
+            (h1.label.as_str(), h1.from.to_string(), h1.to.to_string()),
+            ("2025年上半年", "2025-01-01".into(), "2025-06-30".into())
+        );
+        assert_eq!(h1.last_month, 6);
+        let may = ReportPeriod::parse("2025-05").unwrap();
+        assert_eq!((may.label.as_str(), may.from.day(), may.to.day()), ("2025年5月", 1, 31));
+        let y = ReportPeriod::parse("2024").unwrap();
+        assert_eq!((y.to.to_string(), y.last_month), ("2024-12-31".into(), 12));
+        assert_eq!(ReportPeriod::parse("2025-H2").unwrap().from.to_string(), "2025-07-01");
+        assert_eq!(ReportPeriod::parse("2024-02").unwrap().to.to_string(), "2024-02-29");
+        for bad in ["2025-13", "2025-H3", "今年", "1999", "2025-"] {
+            assert!(ReportPeriod::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
