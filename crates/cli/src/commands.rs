@@ -27,13 +27,13 @@ pub fn init_logging(filter: &str) {
 }
 
 /// Opens the database and runs migrations; errors say what to do.
-async fn open(cfg: &Config) -> Result<Db> {
+pub(crate) async fn open(cfg: &Config) -> Result<Db> {
     let db = kaifaqu_store::open(&cfg.database_url).await.map_err(store_err)?;
     tracing::info!(database = %db.display_url(), "database ready");
     Ok(db)
 }
 
-fn store_err(e: StoreError) -> anyhow::Error {
+pub(crate) fn store_err(e: StoreError) -> anyhow::Error {
     match e {
         StoreError::Invalid(i) => anyhow!("{i}"),
         other => anyhow!("{other}"),

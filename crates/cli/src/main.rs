@@ -3,6 +3,7 @@
 
 mod commands;
 mod config;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ enum Command {
         /// The file to write (must not exist).
         file: PathBuf,
     },
+    /// Write a report of a zone for a period (Markdown or DOCX) from the live data.
+    Report(report::ReportArgs),
     /// Print the program and schema versions.
     Version,
 }
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
             Command::Zone { command } => commands::zone(&cfg, command).await,
             Command::User { command } => commands::user(&cfg, command).await,
             Command::Backup { file } => commands::backup(&cfg, &file).await,
+            Command::Report(args) => report::report(&cfg, args).await,
             Command::Version => {
                 println!(
                     "kaifaqu {}（数据库结构版本 {}）",

@@ -210,3 +210,28 @@ fn postgres_migrate_demo_and_backup_advice() {
     assert!(text(&o).contains("pg_dump --format=custom"), "{}", text(&o));
     assert!(!text(&o).contains(":kaifaqu@"), "no password in the advice");
 }
+
+#[test]
+fn report_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kaifaqu(dir.path(), &["report", "--list"], None);
+    assert!(o.status.success() && text(&o).contains("half_year"), "{}", text(&o));
+    assert!(kaifaqu(dir.path(), &["demo"], None).status.success());
+    let args = ["report", "--zone", "襄垣经济技术开发区", "--template", "half_year", "--period", "2025-H1"];
+    let o = kaifaqu(dir.path(), &[&args[..], &["--format", "md"]].concat(), None);
+    assert!(o.status.success(), "{}", text(&o));
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(md.contains("实行承诺制项目 22 个，为 22 个项目提供了代办服务，出让标准地 3 宗 220.41 亩。"), "{md}");
+    let o = kaifaqu(dir.path(), &[&args[..], &["--format", "docx", "--output", "h1.docx"]].concat(), None);
+    assert!(o.status.success(), "{}", text(&o));
+    let bytes = std::fs::read(dir.path().join("h1.docx")).unwrap();
+    assert!(bytes.starts_with(b"PK"), "a zip package");
+    let o = kaifaqu(dir.path(), &[&args[..], &["--format", "docx", "--output", "h1.docx"]].concat(), None);
+    assert!(!o.status.success() && text(&o).contains("已存在"), "never overwrites");
+    for (bad, says) in [("2025-H3", "格式不对"), ("", "格式不对")] {
+        let o = kaifaqu(dir.path(), &["report", "--zone", "襄垣经济技术开发区", "--period", bad], None);
+        assert!(!o.status.success() && text(&o).contains(says), "{bad}: {}", text(&o));
+    }
+    let o = kaifaqu(dir.path(), &["report", "--zone", "无此开发区", "--period", "2025-H1"], None);
+    assert!(!o.status.success() && text(&o).contains("找不到开发区"));
+}

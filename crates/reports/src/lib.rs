@@ -5,8 +5,15 @@
 //! are summed in 万元 and written as values (never formulas, whose cached results would read
 //! as 0), and numbers read back from cells are rounded to whole 万元 before anything else.
 //! All texts shown to users are in Chinese.
+//!
+//! Documents go through [`doc::Doc`]: [`markdown`] reads the Markdown staff and templates
+//! write, [`doc`] renders Markdown and the HTML preview, and [`docx`] writes the `.docx` laid
+//! out per GB/T 9704-2012.
 
 pub mod calendar_table;
+pub mod doc;
+pub mod docx;
+pub mod markdown;
 pub mod per_mu_table;
 pub mod plan_table;
 pub mod powers_table;
@@ -14,3 +21,4 @@ pub mod sheet;
 pub mod stats_table;
 pub mod table;
 pub mod task_table;
+pub mod template;

@@ -32,6 +32,8 @@ pub struct ReportPeriod {
     pub to: NaiveDate,
     /// The last month of the period (statistics are reported year-to-date up to it).
     pub last_month: u32,
+    /// What the plan part covers: "下半年", "下年度", "下月".
+    pub next_label: String,
 }
 
 impl ReportPeriod {
@@ -66,7 +68,13 @@ impl ReportPeriod {
             NaiveDate::from_ymd_opt(year, last + 1, 1)
         };
         let to = next.and_then(|d| d.pred_opt()).ok_or_else(bad)?;
-        Ok(ReportPeriod { key: input.trim().to_string(), label, year, from, to, last_month: last })
+        let next_label = match (first, last) {
+            (1, 6) => "下半年",
+            (_, 12) if first != 12 => "下年度",
+            _ => "下月",
+        }
+        .to_string();
+        Ok(ReportPeriod { key: input.trim().to_string(), label, year, from, to, last_month: last, next_label })
     }
 }
 
@@ -147,10 +155,14 @@ pub struct ReportData {
     pub period: ReportPeriod,
     pub contacts: Count,
     pub stages: Vec<StageLine>,
+    /// The same lines by stage code ("signed"), for templates.
+    pub by_stage: std::collections::BTreeMap<String, StageLine>,
     /// Promotion teams with at least one project reaching a stage in the period.
     pub active_teams: u64,
     pub statistics_period: Option<String>,
     pub indicators: Vec<IndicatorLine>,
+    /// The same lines by indicator code ("industrial_value_added"), for templates.
+    pub by_indicator: std::collections::BTreeMap<String, IndicatorLine>,
     pub plan: PlanSummary,
     pub approvals: ApprovalFigures,
     pub parcels: ParcelFigures,
@@ -288,6 +300,8 @@ pub async fn gather(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> R
         hazards: count(safety.hazards, "项", format!("/safety/hazards?{range}")),
         parcel_area_text: format!("{} 亩", parcels.area.mu_2()),
         period: p.clone(),
+        by_stage: stages.iter().map(|s| (s.stage.clone(), s.clone())).collect(),
+        by_indicator: indicators.iter().map(|i| (i.code.clone(), i.clone())).collect(),
         stages,
         active_teams,
         statistics_period: stats.map(|s| s.label()),

@@ -54,3 +54,29 @@ db_test!(the_half_year_report_data_are_the_seeds_figures, |db: Db| async move {
     assert!(may.contacts.value < 67);
     assert_eq!(may.statistics_period.as_deref(), Some("1-5月"));
 });
+
+db_test!(the_built_in_half_year_summary_renders_the_seeds_sentences, |db: Db| async move {
+    assert!(matches!(demo::load(&db).await.unwrap(), demo::DemoOutcome::Loaded { .. }));
+    let z = zones::list(&db, &Scope::System).await.unwrap()[0].id;
+    let d = report_data::gather(&db, &Scope::System, z, &ReportPeriod::parse("2025-H1").unwrap()).await.unwrap();
+    let mut narratives = std::collections::BTreeMap::new();
+    narratives.insert("highlights".to_string(), "（一）延长产业链条。".to_string());
+    let source = kaifaqu_reports::template::builtin("half_year").unwrap().source;
+    let md = kaifaqu_reports::template::render(source, &d, &narratives).unwrap();
+    for sentence in [
+        "# 襄垣经济技术开发区管理委员会 2025年上半年工作总结和下半年工作计划",
+        "1-5月份，规上工业增加值完成 27.97 亿元，同比增长 22.9%，全市开发区绝对量排名第一，增速排名第三；工业投资完成 16.9 亿元，同比增长 1.4%，全市开发区绝对量排名第二。",
+        "预计上半年，规上工业增加值完成 39.8 亿元，同比增长 25%；工业投资完成 24 亿元",
+        "组建了 8 支招商小分队",
+        "共对接项目 67 次，签约项目 14 个，落地项目 8 个。",
+        "等 10 余个项目开工建设。",
+        "实行承诺制项目 22 个，为 22 个项目提供了代办服务，出让标准地 3 宗 220.41 亩。",
+        "累计检查企业 95 家次，排查隐患 300 余项。",
+        "（一）延长产业链条。",
+        "【待填写：存在问题",
+        "2025 年谋划项目 58 个，总投资 273.76 亿元。其中产业类项目 57 个，总投资 269.28 亿元；基础设施类项目 1 个，总投资 4.48 亿元。",
+        "全年签约项目 52 个（截至 2025年6月30日 完成 14 个，",
+    ] {
+        assert!(md.contains(sentence), "missing: {sentence}\n---\n{md}");
+    }
+});

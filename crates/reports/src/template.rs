@@ -1,0 +1,162 @@
+//! Report templates: Markdown with minijinja placeholders that read a report's data (a zone and
+//! a period, gathered by `kaifaqu_store::report_data`) and the narrative paragraphs staff write.
+//! Built-in templates are embedded here; a zone's edited copy replaces a built-in of the same
+//! name and can be reset to it.
+//!
+//! Filters (the documents' wordings, `kaifaqu_domain::wording`): `yi` (万元 → "27.97 亿元",
+//! `yi(0)` rounds), `wan`, `pct` (hundredths of a percent → "22.9%"), `points` ("提高 2.1 个百分
+//! 点"), `rank` ("第一"), `cn_date` ("2025年5月28日"), `approx(unit)` ("300 余项"), `mu` (0.01 亩
+//! → "220.41 亩"). Function: `narrative(key, hint)` — the staff's paragraph for `key`, or
+//! "【待填写：hint】" until written.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use kaifaqu_domain::indicator::Pct;
+use kaifaqu_domain::money::{Mu100, Wan};
+use kaifaqu_domain::wording;
+use minijinja::value::Value;
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+use serde::Serialize;
+
+/// A template the program ships.
+#[derive(Debug, Clone, Copy)]
+pub struct Builtin {
+    /// The stable name used by the command line and the pages.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub source: &'static str,
+}
+
+pub const BUILTINS: &[Builtin] = &[Builtin {
+    name: "half_year",
+    title: "半年（年度）工作总结和工作计划",
+    source: include_str!("../templates/half_year.md"),
+}];
+
+/// The built-in template `name`.
+pub fn builtin(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+/// Why a template could not be rendered, with the line when known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", match .line { Some(l) => format!("模板第 {l} 行有误：{}", .message), None => format!("模板有误：{}", .message) })]
+pub struct TemplateError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+fn template_error(e: &Error) -> TemplateError {
+    let message = match e.kind() {
+        ErrorKind::SyntaxError => format!("语法错误（{}）", e.detail().unwrap_or("")),
+        ErrorKind::UndefinedError => "用到了不存在的数据项".to_string(),
+        ErrorKind::UnknownFilter => format!("没有这个格式（{}）", e.detail().unwrap_or("")),
+        ErrorKind::UnknownFunction => format!("没有这个函数（{}）", e.detail().unwrap_or("")),
+        _ => e.to_string(),
+    };
+    TemplateError { line: e.line(), message }
+}
+
+fn int(v: &Value, what: &str) -> Result<i64, Error> {
+    i64::try_from(v.clone())
+        .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("{what}需要一个整数，得到的是“{v}”")))
+}
+
+fn environment(narratives: BTreeMap<String, String>) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.add_filter("yi", |v: Value, decimals: Option<u32>| -> Result<String, Error> {
+        let w = Wan(int(&v, "yi")?);
+        Ok(match decimals {
+            Some(d) => wording::yi_rounded(w, d),
+            None => wording::yi(w),
+        })
+    });
+    env.add_filter("wan", |v: Value| -> Result<String, Error> { Ok(wording::wan(Wan(int(&v, "wan")?))) });
+    env.add_filter("pct", |v: Value| -> Result<String, Error> { Ok(wording::percent(Pct(int(&v, "pct")?))) });
+    env.add_filter("points", |v: Value| -> Result<String, Error> { Ok(wording::points(Pct(int(&v, "points")?))) });
+    env.add_filter("rank", |v: Value| -> Result<String, Error> {
+        let r =
+            u32::try_from(int(&v, "rank")?).map_err(|_| Error::new(ErrorKind::InvalidOperation, "名次应为正整数"))?;
+        Ok(wording::rank(r))
+    });
+    env.add_filter("mu", |v: Value| -> Result<String, Error> { Ok(format!("{} 亩", Mu100(int(&v, "mu")?).mu_2())) });
+    env.add_filter("approx", |v: Value, unit: Option<String>| -> Result<String, Error> {
+        let n = u64::try_from(int(&v, "approx")?)
+            .map_err(|_| Error::new(ErrorKind::InvalidOperation, "约数应为非负整数"))?;
+        Ok(wording::approx(n, unit.as_deref().unwrap_or("")))
+    });
+    env.add_filter("cn_date", |v: String| -> Result<String, Error> {
+        let d = NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("日期应为 YYYY-MM-DD：{v}")))?;
+        Ok(wording::date(d))
+    });
+    env.add_function("narrative", move |key: String, hint: Option<String>| -> String {
+        match narratives.get(&key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            Some(text) => text.to_string(),
+            None => format!("【待填写：{}】", hint.unwrap_or(key)),
+        }
+    });
+    env
+}
+
+/// Renders `source` with `data` (any serialisable report data) and the staff's `narratives`
+/// (key → paragraph) into Markdown.
+pub fn render<D: Serialize>(
+    source: &str,
+    data: &D,
+    narratives: &BTreeMap<String, String>,
+) -> Result<String, TemplateError> {
+    let env = environment(narratives.clone());
+    let tmpl = env.template_from_str(source).map_err(|e| template_error(&e))?;
+    tmpl.render(Value::from(minijinja::value::Serde(data))).map_err(|e| template_error(&e))
+}
+
+/// Checks that `source` parses (for the template editor); the error names the line.
+pub fn check(source: &str) -> Result<(), TemplateError> {
+    let env = environment(BTreeMap::new());
+    env.template_from_str(source).map(|_| ()).map_err(|e| template_error(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn filters_word_figures_as_the_documents_do() {
+        let data = json!({"va": 279_700, "small": 9_500, "g": 2_290, "d": 210, "r": 3, "n": 317, "mu": 22_041, "day": "2025-05-28"});
+        let out = render(
+            "{{ va|yi }}/{{ small|yi(0) }}/{{ small|wan }}/{{ g|pct }}/{{ d|points }}/{{ r|rank }}/{{ n|approx('项') }}/{{ mu|mu }}/{{ day|cn_date }}",
+            &data,
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(out, "27.97 亿元/1 亿元/9500 万元/22.9%/提高 2.1 个百分点/第三/300 余项/220.41 亩/2025年5月28日");
+    }
+
+    #[test]
+    fn narratives_and_their_placeholders() {
+        let mut n = BTreeMap::new();
+        n.insert("highlights".to_string(), "延长产业链条。".to_string());
+        let out =
+            render("{{ narrative('highlights', '亮点') }}|{{ narrative('problems', '存在问题') }}", &json!({}), &n)
+                .unwrap();
+        assert_eq!(out, "延长产业链条。|【待填写：存在问题】");
+    }
+
+    #[test]
+    fn errors_name_the_line_in_chinese() {
+        let e = check("第一行\n{{ zone }\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.to_string().starts_with("模板第 2 行有误：语法错误"), "{e}");
+        let e = render("{{ 5|nosuch }}", &json!({}), &BTreeMap::new()).unwrap_err();
+        assert!(e.message.contains("没有这个格式"), "{e}");
+        let e = render("{{ 'x'|yi }}", &json!({}), &BTreeMap::new()).unwrap_err();
+        assert!(e.message.contains("yi需要一个整数"), "{e}");
+        for b in BUILTINS {
+            check(b.source).unwrap_or_else(|e| panic!("{}: {e}", b.name));
+        }
+    }
+}
