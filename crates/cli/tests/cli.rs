@@ -221,7 +221,10 @@ fn report_from_the_command_line() {
     let o = kaifaqu(dir.path(), &[&args[..], &["--format", "md"]].concat(), None);
     assert!(o.status.success(), "{}", text(&o));
     let md = String::from_utf8_lossy(&o.stdout);
-    assert!(md.contains("实行承诺制项目 22 个，为 22 个项目提供了代办服务，出让标准地 3 宗 220.41 亩。"), "{md}");
+    assert!(md.contains("实行承诺制项目 [22 个](/approvals/cases?"), "{md}");
+    assert!(
+        md.contains("出让标准地 [3 宗 220.41 亩](/land/parcels?status=transferred&from=2025-01-01&to=2025-06-30)。")
+    );
     let o = kaifaqu(dir.path(), &[&args[..], &["--format", "docx", "--output", "h1.docx"]].concat(), None);
     assert!(o.status.success(), "{}", text(&o));
     let bytes = std::fs::read(dir.path().join("h1.docx")).unwrap();

@@ -113,6 +113,29 @@ pub fn render<D: Serialize>(
     tmpl.render(Value::from(minijinja::value::Serde(data))).map_err(|e| template_error(&e))
 }
 
+/// The narrative paragraphs a template asks for, in order of first use: (key, hint), from its
+/// `narrative("key", "hint")` calls.
+pub fn narrative_keys(source: &str) -> Vec<(String, String)> {
+    fn quoted(s: &str) -> Option<(String, &str)> {
+        let s = s.trim_start();
+        let q = s.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let body = &s[1..];
+        let end = body.find(q)?;
+        Some((body[..end].to_string(), &body[end + 1..]))
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("narrative(") {
+        rest = &rest[at + "narrative(".len()..];
+        let Some((key, after)) = quoted(rest) else { continue };
+        let hint = after.trim_start().strip_prefix(',').and_then(quoted).map(|(h, _)| h).unwrap_or_else(|| key.clone());
+        if !out.iter().any(|(k, _)| *k == key) {
+            out.push((key, hint));
+        }
+    }
+    out
+}
+
 /// Checks that `source` parses (for the template editor); the error names the line.
 pub fn check(source: &str) -> Result<(), TemplateError> {
     let env = environment(BTreeMap::new());
@@ -144,6 +167,15 @@ mod tests {
             render("{{ narrative('highlights', '亮点') }}|{{ narrative('problems', '存在问题') }}", &json!({}), &n)
                 .unwrap();
         assert_eq!(out, "延长产业链条。|【待填写：存在问题】");
+    }
+
+    #[test]
+    fn the_narratives_a_template_asks_for() {
+        let keys = narrative_keys("{{ narrative('a', '甲') }} {{ narrative(\"b\") }} {{ narrative('a', '再次') }}");
+        assert_eq!(keys, vec![("a".to_string(), "甲".to_string()), ("b".to_string(), "b".to_string())]);
+        let half = narrative_keys(builtin("half_year").unwrap().source);
+        assert!(half.iter().any(|(k, h)| k == "highlights" && h.contains("亮点")));
+        assert!(half.len() >= 10);
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub mod plan;
 pub mod problems;
 pub mod projects;
 pub mod report_data;
+pub mod report_drafts;
 pub mod safety_figures;
 pub mod scope;
 pub mod targets;

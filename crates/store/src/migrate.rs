@@ -58,6 +58,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_extra: "",
         postgres_extra: "",
     },
+    Migration {
+        version: 7,
+        name: "report_drafts",
+        sql: include_str!("migrations/0007_report_drafts.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
 ];
 
 /// The schema version this program writes.

@@ -45,7 +45,12 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
         groups[0].items.push(item("附件资料", "/attachments"));
         groups.push(MenuGroup {
             title: "目标任务",
-            items: vec![item("我的待办", "/todo"), item("年度目标", "/targets"), item("重点工作任务", "/tasks")],
+            items: vec![
+                item("我的待办", "/todo"),
+                item("年度目标", "/targets"),
+                item("重点工作任务", "/tasks"),
+                item("工作报告", "/reports"),
+            ],
         });
         groups.push(MenuGroup {
             title: "经济运行",

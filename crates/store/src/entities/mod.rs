@@ -29,6 +29,7 @@ pub mod per_mu_scheme;
 pub mod problem;
 pub mod project;
 pub mod project_event;
+pub mod report_draft;
 pub mod safety_entry;
 pub mod safety_profile;
 pub mod safety_setting;

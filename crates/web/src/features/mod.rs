@@ -31,6 +31,7 @@ mod project_form;
 mod project_options;
 mod project_page;
 mod projects;
+mod reports;
 mod safety;
 mod services_figures;
 mod targets;
@@ -77,4 +78,5 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(targets::routes(upload_limit))
         .merge(tasks::routes(upload_limit))
         .merge(todo::routes())
+        .merge(reports::routes())
 }

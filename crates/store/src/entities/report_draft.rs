@@ -1,0 +1,21 @@
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "report_drafts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub zone_id: i64,
+    pub template: String,
+    pub period: String,
+    pub version: i32,
+    pub narratives: String,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
