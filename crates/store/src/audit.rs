@@ -203,6 +203,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("target", "年度目标"),
     ("task", "重点工作任务"),
     ("task_milestone", "任务节点"),
+    ("report_draft", "报告文字"),
 ];
 
 pub fn entity_label(code: &str) -> &str {
