@@ -28,11 +28,18 @@ pub struct Builtin {
     pub source: &'static str,
 }
 
-pub const BUILTINS: &[Builtin] = &[Builtin {
-    name: "half_year",
-    title: "半年（年度）工作总结和工作计划",
-    source: include_str!("../templates/half_year.md"),
-}];
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "half_year",
+        title: "半年（年度）工作总结和工作计划",
+        source: include_str!("../templates/half_year.md"),
+    },
+    Builtin {
+        name: "monthly_economy",
+        title: "月度经济运行简报",
+        source: include_str!("../templates/monthly_economy.md"),
+    },
+];
 
 /// The built-in template `name`.
 pub fn builtin(name: &str) -> Option<&'static Builtin> {

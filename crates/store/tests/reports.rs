@@ -106,3 +106,33 @@ fn unlink(md: &str) -> String {
     out.push_str(rest);
     out
 }
+
+db_test!(the_monthly_economic_briefing_has_the_indicator_table, |db: Db| async move {
+    assert!(matches!(demo::load(&db).await.unwrap(), demo::DemoOutcome::Loaded { .. }));
+    let z = zones::list(&db, &Scope::System).await.unwrap()[0].id;
+    let d = report_data::gather(&db, &Scope::System, z, &ReportPeriod::parse("2025-05").unwrap()).await.unwrap();
+    let source = kaifaqu_reports::template::builtin("monthly_economy").unwrap().source;
+    let md = kaifaqu_reports::template::render(source, &d, &std::collections::BTreeMap::new()).unwrap();
+    assert!(md.starts_with("# 襄垣经济技术开发区2025年5月经济运行简报"), "{md}");
+    let text = unlink(&md);
+    assert!(text.contains("| 规上工业增加值（亿元） | 27.97 | 22.9% | 第一 | 第三 |"), "{text}");
+    assert!(text.contains("| 工业投资（亿元） | 16.9 | 1.4% | 第二 |"), "{text}");
+    assert!(text.contains("全市 8 个开发区中的名次"), "{text}");
+    // the table survives into the document model and Word
+    let doc = kaifaqu_reports::markdown::parse(&md);
+    let table = doc
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            kaifaqu_reports::doc::Block::Table(t) => Some(t),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(table.headers[0], "指标");
+    assert!(table.rows.iter().any(|r| r[0] == "规上工业增加值（亿元）"));
+    assert!(kaifaqu_reports::docx::write(&doc).unwrap().starts_with(b"PK"));
+    // a month without published statistics says so
+    let d = report_data::gather(&db, &Scope::System, z, &ReportPeriod::parse("2023-05").unwrap()).await.unwrap();
+    let md = kaifaqu_reports::template::render(source, &d, &std::collections::BTreeMap::new()).unwrap();
+    assert!(md.contains("本期尚无已公布的统计数据"));
+});
