@@ -465,3 +465,40 @@ pub(crate) async fn overdue_all<C: ConnectionTrait>(
         .all(conn)
         .await?)
 }
+
+/// One run of the hazard due-soon rule for `today`: an open hazard whose deadline is today or
+/// within the next 3 working days (zone calendar) reminds the user who found it, once per
+/// deadline. Returns how many notifications were created.
+pub async fn run_due_soon(db: &Db, today: NaiveDate) -> Result<usize, StoreError> {
+    use crate::notifications::{Notice, notify_once};
+    let horizon = today + chrono::Duration::days(14);
+    let rows = hazard::Entity::find()
+        .filter(hazard::Column::Status.ne(HazardStatus::Closed.code()))
+        .filter(hazard::Column::Deadline.between(today, horizon))
+        .filter(hazard::Column::FoundBy.is_not_null())
+        .all(&db.conn)
+        .await?;
+    let mut calendars = std::collections::HashMap::new();
+    let mut created = 0;
+    for h in rows {
+        if let std::collections::hash_map::Entry::Vacant(e) = calendars.entry(h.zone_id) {
+            e.insert(crate::calendar::load_unchecked(&db.conn, h.zone_id).await?);
+        }
+        if calendars[&h.zone_id].working_days_between(today, h.deadline) > crate::todo::DUE_SOON_WORKING_DAYS {
+            continue;
+        }
+        let Some(finder) = h.found_by else { continue };
+        let what: String = h.description.chars().take(30).collect();
+        let n = Notice {
+            zone_id: h.zone_id,
+            user_id: finder,
+            entity: "hazard",
+            entity_id: h.id.to_string(),
+            step: format!("due_soon:{}", h.deadline),
+            message: format!("隐患“{what}”的整改期限 {} 即将到期，请督促整改", h.deadline),
+            link: format!("/safety/hazards/{}", h.id),
+        };
+        created += usize::from(notify_once(&db.conn, n).await?);
+    }
+    Ok(created)
+}

@@ -216,8 +216,8 @@ pub async fn save_safety_settings(
 /// One run of every module's overdue and due-soon rules for `today`: each overdue hazard
 /// notifies the user who found it once per deadline, and — once it is `escalate_after_days`
 /// overdue — the zone's leaders, once; then the rules of overdue approval commitments and cases,
-/// tasks and their milestones (also due soon), and problems, each in its module. Returns how
-/// many notifications were created.
+/// tasks and their milestones (also due soon), problems, and hazards due soon, each in its
+/// module. Returns how many notifications were created.
 pub async fn run_escalation(db: &Db, today: NaiveDate) -> Result<usize, StoreError> {
     let mut created = 0;
     for h in crate::hazards::overdue_all(&db.conn, today).await? {
@@ -261,6 +261,7 @@ pub async fn run_escalation(db: &Db, today: NaiveDate) -> Result<usize, StoreErr
     created += crate::approval_cases::run_escalation(db, today).await?;
     created += crate::tasks::run_escalation(db, today).await?;
     created += crate::problems::run_escalation(db, today).await?;
+    created += crate::hazards::run_due_soon(db, today).await?;
     created += crate::approval_cases::run_case_escalation(db, today).await?;
     Ok(created)
 }

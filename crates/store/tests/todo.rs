@@ -158,3 +158,17 @@ db_test!(overdue_problems_and_cases_notify_once, |db: Db| async move {
     assert_eq!(case.len(), 1, "the agent, once");
     assert!(case[0].message.contains("已超过承诺办结时限"));
 });
+
+db_test!(a_hazard_due_soon_reminds_its_finder_once, |db: Db| async move {
+    let (u, _) = setup(&db).await;
+    // Monday 15 December: the hazard is due on Wednesday 17 December, 2 working days ahead
+    notifications::run_escalation(&db, d("2025-12-15")).await.unwrap();
+    notifications::run_escalation(&db, d("2025-12-16")).await.unwrap();
+    let mine = notifications::mine(&db, &actor_of(&u)).await.unwrap();
+    let soon: Vec<_> = mine.iter().filter(|n| n.message.contains("即将到期")).collect();
+    assert_eq!(soon.len(), 1, "once per deadline");
+    assert!(soon[0].message.contains("消防通道堆放杂物") && soon[0].link.starts_with("/safety/hazards/"));
+    // a week earlier it was not yet due soon (a fresh run on another database would say nothing)
+    let t = todo::for_user(&db, &u, d("2025-12-08")).await.unwrap();
+    assert!(t.items.iter().any(|i| i.module == "隐患" && !i.due_soon && !i.overdue));
+});
