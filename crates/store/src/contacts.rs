@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::audit::{self, Change};
 use crate::entities::{contact, project};
-use crate::lookups::{Lookups, opt_date, opt_id, req_date, today};
+use crate::lookups::{Lookups, opt_date, opt_id, project_names, req_date, today};
 use crate::{Actor, Db, Page, Scope, StoreError};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -58,16 +58,6 @@ fn to_contact(m: contact::Model, l: &Lookups, projects: &std::collections::HashM
         next_step: m.next_step,
         next_date: m.next_date,
     }
-}
-
-async fn project_names(db: &Db, zone_id: i64) -> Result<std::collections::HashMap<i64, String>, StoreError> {
-    Ok(project::Entity::find()
-        .filter(project::Column::ZoneId.eq(zone_id))
-        .all(&db.conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect())
 }
 
 fn audit_view(m: &contact::Model) -> serde_json::Value {

@@ -11,7 +11,8 @@
 use std::collections::HashMap;
 
 use crate::idle_plants::{self, PlantForm};
-use crate::land_parcels::{self, ParcelForm, project_names};
+use crate::land_parcels::{self, ParcelForm};
+use crate::lookups::project_names;
 use crate::{Actor, Db, StoreError};
 
 struct DemoParcel {

@@ -20,7 +20,8 @@ use serde_json::json;
 
 use crate::audit::{self, Change};
 use crate::entities::idle_plant;
-use crate::land_parcels::{self, Parcel, check_enterprise, check_project, project_names, to_parcel};
+use crate::land_parcels::{self, Parcel, check_enterprise, check_project, to_parcel};
+use crate::lookups::project_names;
 use crate::lookups::{Lookups, opt_date, today};
 use crate::{Actor, Db, Page, Scope, StoreError};
 

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::entities::{land_parcel, project};
-use crate::lookups::{Lookups, opt_date, opt_id, opt_year, today};
+use crate::entities::land_parcel;
+use crate::lookups::{Lookups, opt_date, opt_id, opt_year, project_names, today};
 use crate::{Actor, Db, Page, Scope, StoreError};
 
 /// The largest transfer price accepted: 10,000,000 万元 (1,000 亿元).
@@ -87,16 +87,6 @@ fn status_of(m: &land_parcel::Model) -> ParcelStatus {
 }
 
 /// The names of a zone's projects (one query).
-pub(crate) async fn project_names(db: &Db, zone_id: i64) -> Result<HashMap<i64, String>, StoreError> {
-    Ok(project::Entity::find()
-        .filter(project::Column::ZoneId.eq(zone_id))
-        .all(&db.conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect())
-}
-
 pub(crate) fn to_parcel(m: land_parcel::Model, l: &Lookups, projects: &HashMap<i64, String>) -> Parcel {
     let status = status_of(&m);
     let (promised, achieved) = (promised(&m), achieved(&m));

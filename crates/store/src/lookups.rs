@@ -195,3 +195,14 @@ pub fn opt_year(e: &mut Invalid, field: &str, label: &str, s: &str) -> Option<i3
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().with_timezone(&kaifaqu_domain::time::shanghai()).date_naive()
 }
+
+/// The names of a zone's projects by id (for records that point at a project).
+pub(crate) async fn project_names(db: &Db, zone_id: i64) -> Result<HashMap<i64, String>, StoreError> {
+    Ok(crate::entities::project::Entity::find()
+        .filter(crate::entities::project::Column::ZoneId.eq(zone_id))
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
+}

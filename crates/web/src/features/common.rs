@@ -213,17 +213,25 @@ pub fn query_base(path: &str, pairs: &[(&str, &str)]) -> String {
     s
 }
 
-/// An XLSX workbook as a download named `name` (Chinese allowed; RFC 5987 encoded).
-pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+/// The MIME type of an XLSX workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file download: `ascii` for old clients, `name` (Chinese allowed) RFC 5987 encoded.
+pub fn file_download(ascii: &str, name: &str, mime: &str, bytes: Vec<u8>) -> Response {
     let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
     (
         [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"table.xlsx\"; filename*=UTF-8''{encoded}")),
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")),
         ],
         bytes,
     )
         .into_response()
+}
+
+/// An XLSX workbook as a download named `name` (Chinese allowed).
+pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+    file_download("table.xlsx", name, XLSX, bytes)
 }
 
 /// A date range from a page's `from`/`to` query; by default 1 January of this year to today.

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, RawForm, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Datelike;
@@ -22,6 +21,7 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::features::common::file_download;
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
@@ -231,13 +231,5 @@ async fn download(
         }
         _ => return Err(AppError::BadRequest("format 应为 docx 或 md".into())),
     };
-    let encoded: String = url::form_urlencoded::byte_serialize(file.as_bytes()).collect::<String>().replace('+', "%20");
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"report\"; filename*=UTF-8''{encoded}")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(file_download("report", &file, mime, bytes))
 }

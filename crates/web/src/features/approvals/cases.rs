@@ -18,10 +18,11 @@ use kaifaqu_store::attachments::{self, Attachment};
 use kaifaqu_store::{StoreError, lookups};
 use serde::Deserialize;
 
-use super::{CaseOptions, xlsx};
+use super::CaseOptions;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, Pager, history, query_base};
+use crate::features::common::{XLSX, file_download};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
@@ -175,7 +176,7 @@ async fn export(State(state): State<AppState>, user: CurrentUser, AppQuery(q): A
     let bytes =
         table::export("审批代办事项", &format!("{zone_name}审批代办事项台账（{} 件）", rows.len()), &HEADERS, &rows)
             .map_err(AppError::Internal)?;
-    Ok(xlsx(bytes, "approval-cases.xlsx", "审批代办事项台账.xlsx"))
+    Ok(file_download("approval-cases.xlsx", "审批代办事项台账.xlsx", XLSX, bytes))
 }
 
 #[derive(Template)]

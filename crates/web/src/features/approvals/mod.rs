@@ -91,18 +91,3 @@ impl CaseOptions {
         Ok(CaseOptions { powers, projects, users, leaders, enterprises })
     }
 }
-
-/// The XLSX response headers for `file` (ASCII name) and `chinese` (percent-encoded).
-pub(super) fn xlsx(bytes: Vec<u8>, file: &str, chinese: &str) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    let encoded: String = url::form_urlencoded::byte_serialize(chinese.as_bytes()).collect();
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"; filename*=UTF-8''{encoded}")),
-        ],
-        bytes,
-    )
-        .into_response()
-}

@@ -15,10 +15,10 @@ use kaifaqu_store::StoreError;
 use kaifaqu_store::approval_powers::{self, ImportOutcome, ImportRow, Power, PowerFilter, PowerForm};
 use serde::Deserialize;
 
-use super::xlsx;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, Pager, history, query_base};
+use crate::features::common::{XLSX, file_download};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
@@ -155,7 +155,7 @@ async fn export(
     let zone_name = kaifaqu_store::zones::get(&state.db, &scope, zone).await?.name;
     let bytes = powers_table::export(&format!("{zone_name}审批权限清单（{} 项）", rows.len()), &rows)
         .map_err(AppError::Internal)?;
-    Ok(xlsx(bytes, "approval-powers.xlsx", "审批权限清单.xlsx"))
+    Ok(file_download("approval-powers.xlsx", "审批权限清单.xlsx", XLSX, bytes))
 }
 
 fn located(e: &CellError) -> String {

@@ -8,8 +8,6 @@ mod parcels;
 mod plants;
 
 use axum::Router;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use kaifaqu_store::projects::{self, ProjectFilter};
 
 use crate::error::AppResult;
@@ -34,24 +32,4 @@ pub(super) async fn project_options(state: &AppState, user: &CurrentUser) -> App
     let f = ProjectFilter { sort: "name".into(), per_page: Some(10_000), ..Default::default() };
     let page = projects::list(&state.db, &user.actor().scope(), user.zone_id()?, &f).await?;
     Ok(page.rows.into_iter().map(|p| (p.id.to_string(), format!("{}（{}）", p.name, p.plan_year))).collect())
-}
-
-/// An XLSX download with an ASCII file name and its Chinese name (already percent-encoded).
-pub(super) fn xlsx(bytes: Vec<u8>, ascii: &str, chinese_encoded: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{chinese_encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-/// Percent-encodes a file name for `filename*`.
-pub(super) fn encode(name: &str) -> String {
-    url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20")
 }

@@ -15,10 +15,11 @@ use kaifaqu_store::StoreError;
 use kaifaqu_store::land_parcels::{self, Parcel, ParcelFilter, ParcelForm, YearTotal};
 use serde::Deserialize;
 
-use super::{Options, encode, enterprise_options, project_options, xlsx};
+use super::{Options, enterprise_options, project_options};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, Pager, history, query_base};
+use crate::features::common::{XLSX, file_download};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
@@ -154,7 +155,7 @@ async fn export(
     let zone_name = kaifaqu_store::zones::get(&state.db, &scope, zone).await?.name;
     let bytes = table::export("标准地", &format!("{zone_name}标准地清单（{} 宗）", rows.len()), &HEADERS, &rows)
         .map_err(AppError::Internal)?;
-    Ok(xlsx(bytes, "land-parcels.xlsx", &encode("标准地清单.xlsx")))
+    Ok(file_download("land-parcels.xlsx", "标准地清单.xlsx", XLSX, bytes))
 }
 
 /// One indicator line of the parcel page.

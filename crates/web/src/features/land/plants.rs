@@ -13,10 +13,11 @@ use kaifaqu_reports::table::{self, Cell};
 use kaifaqu_store::StoreError;
 use kaifaqu_store::idle_plants::{self, IdlePlant, PeriodTotal, PlantFilter, PlantForm};
 
-use super::{Options, encode, enterprise_options, project_options, xlsx};
+use super::{Options, enterprise_options, project_options};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, Pager, history, query_base};
+use crate::features::common::{XLSX, file_download};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
@@ -125,7 +126,7 @@ async fn export(
     let zone_name = kaifaqu_store::zones::get(&state.db, &scope, zone).await?.name;
     let bytes = table::export("闲置厂房", &format!("{zone_name}闲置厂房清单（{} 处）", rows.len()), &HEADERS, &rows)
         .map_err(AppError::Internal)?;
-    Ok(xlsx(bytes, "idle-plants.xlsx", &encode("闲置厂房清单.xlsx")))
+    Ok(file_download("idle-plants.xlsx", "闲置厂房清单.xlsx", XLSX, bytes))
 }
 
 #[derive(Template)]

@@ -8,7 +8,7 @@ mod scheme;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Datelike;
@@ -24,6 +24,7 @@ use crate::charts::{self, Series};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::attachments::read_file;
+use crate::features::common::{XLSX, file_download};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
@@ -195,19 +196,6 @@ async fn show(
     page(&state, &user, &q, Vec::new()).await
 }
 
-fn xlsx(bytes: Vec<u8>, ascii_name: &str, chinese_name: &str) -> Response {
-    let encoded: String = url::form_urlencoded::byte_serialize(chinese_name.as_bytes()).collect();
-    let disposition = format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}");
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 async fn export_ranking(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -240,7 +228,7 @@ async fn export_ranking(
     let headings: Vec<String> = Indicator::ALL.iter().map(|i| heading(*i)).collect();
     let title = format!("{zone_name} {year} 年亩均效益评价结果（{}）", ev.scheme.scheme.name);
     let bytes = per_mu_table::export_ranking(&title, &headings, &rows, &dist).map_err(AppError::Internal)?;
-    Ok(xlsx(bytes, &format!("per-mu-{year}.xlsx"), &format!("{year}年亩均效益评价.xlsx")))
+    Ok(file_download(&format!("per-mu-{year}.xlsx"), &format!("{year}年亩均效益评价.xlsx"), XLSX, bytes))
 }
 
 async fn export_inputs(
@@ -276,7 +264,7 @@ async fn export_inputs(
     };
     let title = format!("{year} 年亩均效益评价基础数据");
     let bytes = per_mu_table::export_inputs(&title, &rows).map_err(AppError::Internal)?;
-    Ok(xlsx(bytes, &format!("per-mu-data-{year}.xlsx"), &format!("{year}年亩均效益基础数据.xlsx")))
+    Ok(file_download(&format!("per-mu-data-{year}.xlsx"), &format!("{year}年亩均效益基础数据.xlsx"), XLSX, bytes))
 }
 
 async fn import(
