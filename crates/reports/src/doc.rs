@@ -52,6 +52,16 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// A note under the table, without its "注：".
     pub note: Option<String>,
+    /// The records behind cells, by row and column (a cell written `[文字](链接)`): a link in
+    /// the HTML preview, plain text in DOCX and XLSX. Empty when no cell has one.
+    pub links: Vec<Vec<Option<String>>>,
+}
+
+impl Table {
+    /// The link of the cell at `row`, `col`.
+    pub fn link(&self, row: usize, col: usize) -> Option<&str> {
+        self.links.get(row).and_then(|r| r.get(col)).and_then(|l| l.as_deref())
+    }
 }
 
 /// A piece of text with one look.
@@ -97,6 +107,17 @@ pub fn plain_text(runs: &[Run]) -> String {
 }
 
 /// Escapes text for XML and HTML (element content and attribute values).
+/// A link target the preview may render: a path inside the application ("/projects?…"). Staff
+/// write links in narratives and templates, and record names can carry Markdown, so anything
+/// else — `javascript:`, another site, `//host`, a backslash — is shown as plain text.
+pub fn safe_href(url: &str) -> Option<&str> {
+    let ok = url.starts_with('/')
+        && !url.starts_with("//")
+        && !url.contains('\\')
+        && !url.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(url)
+}
+
 pub(crate) fn escape_xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -188,7 +209,7 @@ impl Doc {
 }
 
 /// Escapes the characters the Markdown reader treats as markup inside a line.
-fn md_escape(text: &str) -> String {
+pub(crate) fn md_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '\\' | '*' | '[' | ']' | '|' | '`') {
@@ -315,8 +336,23 @@ fn md_table(out: &mut String, table: &Table) {
     };
     let _ = writeln!(out, "{}", row_line(&table.headers));
     let _ = writeln!(out, "|{}", " --- |".repeat(cols));
-    for row in &table.rows {
-        let _ = writeln!(out, "{}", row_line(row));
+    for (r, row) in table.rows.iter().enumerate() {
+        let cells: Vec<String> = (0..cols)
+            .map(|c| {
+                let text = md_escape(&row.get(c).map(String::as_str).unwrap_or("").replace('\n', " "));
+                match table.link(r, c).and_then(safe_href) {
+                    Some(url) if !text.is_empty() => {
+                        format!("[{text}]({})", url.replace(' ', "%20").replace(')', "%29").replace('|', "%7C"))
+                    }
+                    _ => text,
+                }
+            })
+            .collect();
+        let mut line = String::from("|");
+        for cell in cells {
+            let _ = write!(line, " {cell} |");
+        }
+        let _ = writeln!(out, "{line}");
     }
     out.push('\n');
     if let Some(note) = &table.note {
@@ -331,7 +367,7 @@ fn html_runs(runs: &[Run]) -> String {
         if run.bold {
             text = format!("<strong>{text}</strong>");
         }
-        if let Some(url) = &run.link {
+        if let Some(url) = run.link.as_deref().and_then(safe_href) {
             text = format!("<a href=\"{}\">{text}</a>", escape_xml(url));
         }
         if let Some(level) = run.lead {
@@ -352,10 +388,17 @@ fn html_table(out: &mut String, table: &Table) {
         let _ = write!(out, "<th>{}</th>", escape_xml(h));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    for row in &table.rows {
+    for (r, row) in table.rows.iter().enumerate() {
         out.push_str("<tr>");
-        for cell in row {
-            let _ = write!(out, "<td>{}</td>", escape_xml(cell));
+        for (c, cell) in row.iter().enumerate() {
+            match table.link(r, c) {
+                Some(url) => {
+                    let _ = write!(out, "<td><a href=\"{}\">{}</a></td>", escape_xml(url), escape_xml(cell));
+                }
+                None => {
+                    let _ = write!(out, "<td>{}</td>", escape_xml(cell));
+                }
+            }
         }
         out.push_str("</tr>\n");
     }
@@ -368,6 +411,24 @@ fn html_table(out: &mut String, table: &Table) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_links_inside_the_application_become_links() {
+        for ok in ["/projects?stage=signed&from=2025-01-01", "/figures/stage"] {
+            assert_eq!(safe_href(ok), Some(ok));
+        }
+        for bad in
+            ["javascript:alert(1)", "https://phish.example", "//evil.example/x", "/\\evil", "/a b", "JaVaScRiPt:x", ""]
+        {
+            assert_eq!(safe_href(bad), None, "{bad}");
+        }
+        let md = crate::markdown::parse(
+            "# 标题\n\n[查看](javascript:alert(document.cookie)) 与 [签约 14 个](/figures/stage?stage=signed)\n",
+        );
+        let html = md.to_html();
+        assert!(!html.contains("javascript"), "{html}");
+        assert!(html.contains("查看") && html.contains("<a href=\"/figures/stage?stage=signed\">"), "{html}");
+    }
 
     fn sample() -> Doc {
         Doc {
@@ -388,6 +449,7 @@ mod tests {
                     headers: vec!["指标".into(), "数值|单位".into()],
                     rows: vec![vec!["增加值".into(), "27.97".into()]],
                     note: Some("数据来自统计局".into()),
+                    links: vec![vec![None, Some("/indicators/1?until=2025-05".into())]],
                 }),
                 Block::PageBreak,
             ],
@@ -401,7 +463,7 @@ mod tests {
         assert!(md.contains("## 一、上半年工作总结\n"));
         assert!(md.contains("（一）项目招引成效显著。签约项目[14个](/projects?stage=签约)，其中**重点<项目>&**。"));
         assert!(md.contains(
-            "**表1 指标**\n\n| 指标 | 数值\\|单位 |\n| --- | --- |\n| 增加值 | 27.97 |\n\n注：数据来自统计局"
+            "**表1 指标**\n\n| 指标 | 数值\\|单位 |\n| --- | --- |\n| 增加值 | [27.97](/indicators/1?until=2025-05) |\n\n注：数据来自统计局"
         ));
         assert!(md.ends_with("---\n"));
     }
@@ -413,6 +475,7 @@ mod tests {
         assert!(html.contains("<a href=\"/projects?stage=签约\">14个</a>"));
         assert!(html.contains("<span class=\"lead-2\">（一）项目招引成效显著。</span>"));
         assert!(html.contains("<caption>表1 指标</caption>"));
+        assert!(html.contains("<td><a href=\"/indicators/1?until=2025-05\">27.97</a></td>"));
         let evil = Doc { title: "<script>\"x\"</script>".into(), ..Doc::default() };
         assert!(evil.to_html().contains("&lt;script&gt;&quot;x&quot;&lt;/script&gt;"));
     }

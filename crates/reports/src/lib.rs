@@ -8,10 +8,13 @@
 //!
 //! Documents go through [`doc::Doc`]: [`markdown`] reads the Markdown staff and templates
 //! write, [`doc`] renders Markdown and the HTML preview, and [`docx`] writes the `.docx` laid
-//! out per GB/T 9704-2012.
+//! out per GB/T 9704-2012, [`doc_xlsx`] the document's tables as a workbook; [`check`] lists
+//! what does not add up before a report is exported.
 
 pub mod calendar_table;
+pub mod check;
 pub mod doc;
+pub mod doc_xlsx;
 pub mod docx;
 pub mod markdown;
 pub mod per_mu_table;

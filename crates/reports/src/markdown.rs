@@ -73,7 +73,7 @@ pub fn parse_with(md: &str, options: Options) -> Doc {
                 rows.push(split_row(lines[j]));
                 j += 1;
             }
-            reader.table(split_row(trimmed), rows);
+            reader.table(split_row(trimmed).into_iter().map(|(text, _)| text).collect(), rows);
             i = j;
             continue;
         } else if let Some(first) = list_item(trimmed) {
@@ -167,9 +167,24 @@ impl Reader {
         self.push(Block::Heading(level, plain));
     }
 
-    fn table(&mut self, headers: Vec<String>, mut rows: Vec<Vec<String>>) {
+    fn table(&mut self, headers: Vec<String>, rows: Vec<Vec<(String, Option<String>)>>) {
+        let mut links: Vec<Vec<Option<String>>> = Vec::with_capacity(rows.len());
+        let mut rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|row| {
+                let (texts, row_links): (Vec<String>, Vec<Option<String>>) = row.into_iter().unzip();
+                links.push(row_links);
+                texts
+            })
+            .collect();
         for row in &mut rows {
             row.resize(headers.len(), String::new());
+        }
+        for row in &mut links {
+            row.resize(headers.len(), None);
+        }
+        if links.iter().flatten().all(Option::is_none) {
+            links.clear();
         }
         let caption = match self.doc.blocks.last() {
             Some(Block::Paragraph(runs))
@@ -184,7 +199,7 @@ impl Reader {
         let tidy = |cells: Vec<String>| cells.iter().map(|c| self.tidy(c)).collect::<Vec<_>>();
         let headers = tidy(headers);
         let rows = rows.into_iter().map(tidy).collect();
-        self.push(Block::Table(Table { caption, headers, rows, note: None }));
+        self.push(Block::Table(Table { caption, headers, rows, note: None, links }));
     }
 
     /// Ends the paragraph being read.
@@ -375,8 +390,16 @@ fn split_cells(line: &str) -> Vec<String> {
     cells
 }
 
-fn split_row(line: &str) -> Vec<String> {
-    split_cells(line).iter().map(|cell| plain_text(&inline(cell.trim()))).collect()
+/// The cells of a row: their text, and the link of the first `[文字](链接)` in each.
+fn split_row(line: &str) -> Vec<(String, Option<String>)> {
+    split_cells(line)
+        .iter()
+        .map(|cell| {
+            let runs = inline(cell.trim());
+            let link = runs.iter().find_map(|r| r.link.clone()).filter(|l| !l.is_empty());
+            (plain_text(&runs), link)
+        })
+        .collect()
 }
 
 fn is_cjk(c: char) -> bool {
@@ -625,6 +648,7 @@ mod tests {
                         vec!["a|b".into(), "".into(), "-".into()],
                     ],
                     note: Some("增速为同比。".into()),
+                    links: vec![vec![None, Some("/indicators/1?until=2025-05".into()), None], vec![None, None, None]],
                 }),
                 Block::text("注：这一段不是表注。"),
                 Block::PageBreak,

@@ -4,7 +4,8 @@
 //! name and can be reset to it.
 //!
 //! Filters (the documents' wordings, `kaifaqu_domain::wording`): `yi` (万元 → "27.97 亿元",
-//! `yi(0)` rounds), `wan`, `pct` (hundredths of a percent → "22.9%"), `points` ("提高 2.1 个百分
+//! `yi(0)` rounds), `yi_num` (the exact number of 亿元 for a table cell, "0.95"), `md` (user
+//! text made safe inside Markdown and table cells), `wan`, `pct` (hundredths of a percent → "22.9%"), `points` ("提高 2.1 个百分
 //! 点"), `rank` ("第一"), `cn_date` ("2025年5月28日"), `approx(unit)` ("300 余项"), `mu` (0.01 亩
 //! → "220.41 亩"). Function: `narrative(key, hint)` — the staff's paragraph for `key`, or
 //! "【待填写：hint】" until written.
@@ -39,6 +40,63 @@ pub const BUILTINS: &[Builtin] = &[
         title: "月度经济运行简报",
         source: include_str!("../templates/monthly_economy.md"),
     },
+    Builtin {
+        name: "key_projects", title: "重点项目进展月报", source: include_str!("../templates/key_projects.md")
+    },
+    Builtin {
+        name: "safety_monthly", title: "安全生产月报", source: include_str!("../templates/safety_monthly.md")
+    },
+];
+
+/// The names a template can use, for the editor's help box: (name, what it holds).
+pub const DATA_HELP: &[(&str, &str)] = &[
+    ("zone", "开发区名称"),
+    (
+        "period.label / period.key / period.year / period.from / period.to / period.next_label",
+        "报告期间：“2025年上半年”、2025-H1、年份、起止日期、“下半年”",
+    ),
+    ("contacts.value / .href / .approx", "对接项目次数及其记录链接、约数（“60 余次”）"),
+    (
+        "by_stage.signed（landed / started / producing …）.count.value / .count.href / .investment / .projects",
+        "本期达到某阶段的项目数、投资（万元）、项目列表（name、investor、investment、href）",
+    ),
+    ("stages / stages_ytd", "全部阶段（本期 / 本年累计），每项有 label、count、investment"),
+    (
+        "by_indicator.industrial_value_added.value / .growth / .rank_value / .rank_growth / .estimate / .href",
+        "统计指标（indicators 为全部指标）；statistics_period 为统计期（“1-5月”）",
+    ),
+    (
+        "plan.count / plan.total / plan.categories / plan.href",
+        "本年项目谋划表：项目数、总投资（万元）、分类（label、count、total）",
+    ),
+    (
+        "approvals.commitment_projects / approvals.agency_projects / parcels / parcel_area_text / plants",
+        "审批代办、标准地、闲置厂房",
+    ),
+    (
+        "safety_report.inspections / hazards / general / major / closed / overdue / supervised / rectification_rate / overdue_list",
+        "安全生产：检查家次、隐患、整改率、超期隐患清单（每项有 value 和 href）",
+    ),
+    (
+        "key_projects.count / .total / .levels / .projects",
+        "省市重点项目：每个项目有 name、level、leader、stage、investment、notes、problems、overdue_problems、href",
+    ),
+    ("targets", "年度目标完成情况（target.name、target.target_text、actual_text、status_label、href）"),
+];
+
+/// The filters and functions, for the editor's help box.
+pub const FILTER_HELP: &[(&str, &str)] = &[
+    ("{{ x|yi }} / {{ x|yi(0) }}", "万元 → “27.97 亿元” / 取整"),
+    ("{{ x|yi_num }}", "万元 → 表格中的亿元数（“0.95”）"),
+    ("{{ x|wan }}", "“9500 万元”"),
+    ("{{ x|pct }} / {{ x|points }}", "“22.9%” / “提高 2.1 个百分点”"),
+    ("{{ x|rank }}", "“第一”"),
+    ("{{ x|approx('项') }}", "“300 余项”"),
+    ("{{ x|mu }}", "“220.41 亩”"),
+    ("{{ d|cn_date }}", "“2025年5月28日”"),
+    ("{{ text|md }}", "表格中的文字（转义竖线等符号）"),
+    ("{{ narrative('key', '提示') }}", "科室填写的文字段落"),
+    ("[文字](链接)", "链接到记录（预览中可点击；Word、Excel 中只保留文字）"),
 ];
 
 /// The built-in template `name`.
@@ -60,6 +118,7 @@ fn template_error(e: &Error) -> TemplateError {
         ErrorKind::UndefinedError => "用到了不存在的数据项".to_string(),
         ErrorKind::UnknownFilter => format!("没有这个格式（{}）", e.detail().unwrap_or("")),
         ErrorKind::UnknownFunction => format!("没有这个函数（{}）", e.detail().unwrap_or("")),
+        ErrorKind::OutOfFuel => "模板的计算量过大（循环太多），已停止：请减少循环的层数或次数".to_string(),
         _ => e.to_string(),
     };
     TemplateError { line: e.line(), message }
@@ -70,8 +129,13 @@ fn int(v: &Value, what: &str) -> Result<i64, Error> {
         .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("{what}需要一个整数，得到的是“{v}”")))
 }
 
+/// The work one rendering may do (template instructions): the built-in reports need a few
+/// thousand; a loop of loops typed into the editor stops here instead of holding the server.
+pub const FUEL: u64 = 2_000_000;
+
 fn environment(narratives: BTreeMap<String, String>) -> Environment<'static> {
     let mut env = Environment::new();
+    env.set_fuel(Some(FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
     env.add_filter("yi", |v: Value, decimals: Option<u32>| -> Result<String, Error> {
         let w = Wan(int(&v, "yi")?);
@@ -79,6 +143,14 @@ fn environment(narratives: BTreeMap<String, String>) -> Environment<'static> {
             Some(d) => wording::yi_rounded(w, d),
             None => wording::yi(w),
         })
+    });
+    env.add_filter("yi_num", |v: Value| -> Result<String, Error> { Ok(Wan(int(&v, "yi_num")?).yi_exact()) });
+    env.add_filter("md", |v: Value| -> String {
+        if v.is_undefined() || v.is_none() {
+            return String::new();
+        }
+        let text = v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
+        crate::doc::md_escape(&text.replace(['\r', '\n'], " "))
     });
     env.add_filter("wan", |v: Value| -> Result<String, Error> { Ok(wording::wan(Wan(int(&v, "wan")?))) });
     env.add_filter("pct", |v: Value| -> Result<String, Error> { Ok(wording::percent(Pct(int(&v, "pct")?))) });
@@ -153,6 +225,17 @@ pub fn check(source: &str) -> Result<(), TemplateError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_runaway_template_stops_with_a_plain_message() {
+        let loops = "{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}x{% endfor %}{% endfor %}{% endfor %}";
+        let e = render(loops, &json!({}), &BTreeMap::new()).unwrap_err();
+        assert!(e.message.contains("计算量过大"), "{e}");
+        // the built-in reports stay far below the limit
+        for b in BUILTINS {
+            assert!(check(b.source).is_ok(), "{}", b.name);
+        }
+    }
 
     #[test]
     fn filters_word_figures_as_the_documents_do() {

@@ -409,6 +409,10 @@ pub struct HazardFilter {
     pub to: String,
     /// The user who found it.
     pub inspector: String,
+    /// Due on or before (YYYY-MM-DD): the hazards a rectification rate counts.
+    pub due_by: String,
+    /// Closed on or before (YYYY-MM-DD).
+    pub closed_by: String,
     pub page: Option<u64>,
     #[serde(alias = "limit")]
     pub per_page: Option<u64>,
@@ -447,6 +451,16 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &HazardFilter) -> Res
     }
     if let Ok(u) = f.inspector.trim().parse::<i64>() {
         q = q.filter(hazard::Column::FoundBy.eq(u));
+    }
+    let mut e = Invalid::new();
+    let due_by = crate::lookups::opt_date(&mut e, "due_by", "整改期限截至", &f.due_by);
+    let closed_by = crate::lookups::opt_date(&mut e, "closed_by", "销号截至", &f.closed_by);
+    e.into_result()?;
+    if let Some(d) = due_by {
+        q = q.filter(hazard::Column::Deadline.lte(d));
+    }
+    if let Some(d) = closed_by {
+        q = q.filter(hazard::Column::Status.eq(HazardStatus::Closed.code())).filter(hazard::Column::ClosedDate.lte(d));
     }
     let q = q.order_by_desc(hazard::Column::FoundDate).order_by_desc(hazard::Column::Id);
     let (rows, total, page, per_page) = crate::fetch_page(&db.conn, q, f.page, f.per_page, 10_000).await?;

@@ -5,19 +5,21 @@
 //! pages, so a report and the ledger never disagree.
 
 use chrono::NaiveDate;
+use kaifaqu_domain::indicator::Pct;
 use kaifaqu_domain::indicator::Period;
 use kaifaqu_domain::money::Wan;
-use kaifaqu_domain::project::Category;
+use kaifaqu_domain::project::{Category, KeyLevel};
 use kaifaqu_domain::stage::Stage;
 use kaifaqu_domain::wording;
 use serde::Serialize;
 
 use crate::approval_cases::{self, ApprovalFigures};
+use crate::hazards::{self, HazardFilter};
 use crate::idle_plants::{self, PlantFigures};
 use crate::land_parcels::{self, ParcelFigures};
 use crate::safety_figures::{self, SafetyFigures};
 use crate::targets::{self, TargetStatus};
-use crate::{Db, Scope, StoreError, figures, indicator_views, projects};
+use crate::{Db, Scope, StoreError, events, figures, indicator_views, problems, projects};
 
 /// A report period: `2025-05` (a month: statistics 1-5月, events of May), `2025-H1` /
 /// `2025-H2` (a half-year), `2025` (a year).
@@ -74,7 +76,15 @@ impl ReportPeriod {
             _ => "下月",
         }
         .to_string();
-        Ok(ReportPeriod { key: input.trim().to_string(), label, year, from, to, last_month: last, next_label })
+        // one spelling per period ("2025-h1", "2025-5" → "2025-H1", "2025-05"), so drafts saved
+        // under one are found under the other
+        let key = match (first, last) {
+            (1, 12) => format!("{year}"),
+            (1, 6) => format!("{year}-H1"),
+            (7, 12) => format!("{year}-H2"),
+            _ => format!("{year}-{first:02}"),
+        };
+        Ok(ReportPeriod { key, label, year, from, to, last_month: last, next_label })
     }
 }
 
@@ -146,7 +156,165 @@ pub struct PlanSummary {
     pub total_text: String,
     /// (category label, count, total in words).
     pub by_category: Vec<(String, u64, String)>,
+    /// The same with each count's list and the exact total, for tables.
+    pub categories: Vec<PlanCategory>,
     pub href: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanCategory {
+    pub label: String,
+    pub count: Count,
+    pub total: Wan,
+}
+
+/// A figure the data states and what it must equal (`stated` = the sum of `parts`; a count
+/// backed by a list has one `1` per item), for the checks before export
+/// (`kaifaqu_reports::check`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Tally {
+    pub what: String,
+    pub stated: i64,
+    pub parts: Vec<i64>,
+    pub href: String,
+}
+
+fn tally_count(what: String, count: &Count, listed: usize) -> Tally {
+    Tally { what, stated: count.value as i64, parts: vec![1; listed], href: count.href.clone() }
+}
+
+/// The tallies of a report's data: the plan's count and investment against its categories,
+/// every stage's count against its projects, the key projects against their levels and their
+/// problems, the hazards against their levels and categories, the overdue hazards against
+/// their list.
+fn tallies(d: &ReportData) -> Vec<Tally> {
+    let mut out = vec![
+        Tally {
+            what: format!("{} 年谋划项目数", d.plan.year),
+            stated: d.plan.count as i64,
+            parts: d.plan.categories.iter().map(|c| c.count.value as i64).collect(),
+            href: d.plan.href.clone(),
+        },
+        Tally {
+            what: format!("{} 年谋划项目总投资（万元）", d.plan.year),
+            stated: d.plan.total.0,
+            parts: d.plan.categories.iter().map(|c| c.total.0).collect(),
+            href: d.plan.href.clone(),
+        },
+    ];
+    for (lines, when) in [(&d.stages, d.period.label.as_str()), (&d.stages_ytd, "本年累计")] {
+        for s in lines {
+            out.push(tally_count(format!("{when}{}项目数", s.label), &s.count, s.projects.len()));
+        }
+    }
+    let kp = &d.key_projects;
+    out.push(Tally {
+        what: "省市重点项目数".into(),
+        stated: kp.count as i64,
+        parts: kp.levels.iter().map(|(_, c)| c.value as i64).collect(),
+        href: kp.href.clone(),
+    });
+    for p in &kp.projects {
+        if p.problems.value <= 500 {
+            out.push(tally_count(format!("{}的未解决问题数", p.name), &p.problems, p.problem_list.len()));
+        }
+    }
+    let s = &d.safety_report;
+    out.push(Tally {
+        what: "排查隐患数（按等级）".into(),
+        stated: s.hazards.value as i64,
+        parts: vec![s.general.value as i64, s.major.value as i64],
+        href: s.hazards.href.clone(),
+    });
+    out.push(Tally {
+        what: "排查隐患数（按类别）".into(),
+        stated: s.hazards.value as i64,
+        parts: d.safety.by_category.iter().map(|(_, n)| *n as i64).collect(),
+        href: s.hazards.href.clone(),
+    });
+    out.push(tally_count("超期未整改隐患数".into(), &s.overdue, s.overdue_list.len()));
+    out
+}
+
+/// One key project in the 重点项目进展月报.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KeyProjectLine {
+    pub id: i64,
+    pub name: String,
+    /// "省级重点".
+    pub level: String,
+    /// 包联领导.
+    pub leader: Option<String>,
+    /// The stage reached ("开工"), or "未录入".
+    pub stage: String,
+    pub stage_date: Option<NaiveDate>,
+    pub investment: Wan,
+    pub investment_text: String,
+    /// The project's 进展情况 field.
+    pub progress: String,
+    /// The notes of its latest events, newest first ("2025-05-12 开工：主体施工").
+    pub notes: Vec<String>,
+    pub latest_event: Option<String>,
+    /// Unclosed problems, and those past their deadline.
+    pub problems: Count,
+    pub problem_list: Vec<String>,
+    pub overdue_problems: Count,
+    pub href: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KeyProjects {
+    /// The number of lines in `projects`.
+    pub count: u64,
+    pub total: Wan,
+    pub total_text: String,
+    /// Unclosed problems of these projects, and those past their deadline.
+    pub problems: u64,
+    pub overdue_problems: u64,
+    /// The planning table the projects come from.
+    pub href: String,
+    /// (level label, count with its list).
+    pub levels: Vec<(String, Count)>,
+    pub projects: Vec<KeyProjectLine>,
+}
+
+/// One overdue hazard.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HazardLine {
+    pub id: i64,
+    pub enterprise: String,
+    pub description: String,
+    pub level: String,
+    pub found_date: NaiveDate,
+    pub deadline: NaiveDate,
+    pub responsible_person: String,
+    /// 挂牌督办 authority.
+    pub supervisor: Option<String>,
+    pub href: String,
+}
+
+/// The safety figures of the period with their lists (安全生产月报).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SafetyReport {
+    pub inspections: Count,
+    pub enterprises: u64,
+    pub hazards: Count,
+    pub general: Count,
+    pub major: Count,
+    /// Found in the period and due by its end.
+    pub due: u64,
+    /// Of those, rectified by its end.
+    pub closed: Count,
+    /// closed ÷ due ("92.5%").
+    pub rectification_rate: Option<String>,
+    /// Found in the period, open and past the deadline; `overdue_list` are the hazards.
+    pub overdue: Count,
+    /// Open major hazards under 挂牌督办 (all periods).
+    pub supervised: Count,
+    pub weekly_target: i32,
+    pub weeks: u64,
+    pub weeks_met: u64,
+    pub overdue_list: Vec<HazardLine>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -155,6 +323,8 @@ pub struct ReportData {
     pub period: ReportPeriod,
     pub contacts: Count,
     pub stages: Vec<StageLine>,
+    /// Projects reaching each stage from 1 January to the period's end.
+    pub stages_ytd: Vec<StageLine>,
     /// The same lines by stage code ("signed"), for templates.
     pub by_stage: std::collections::BTreeMap<String, StageLine>,
     /// Promotion teams with at least one project reaching a stage in the period.
@@ -170,7 +340,11 @@ pub struct ReportData {
     pub plants: PlantFigures,
     pub safety: SafetyFigures,
     pub hazards: Count,
+    pub safety_report: SafetyReport,
+    pub key_projects: KeyProjects,
     pub targets: Vec<TargetStatus>,
+    /// What the figures above must add up to, for the checks before export.
+    pub tallies: Vec<Tally>,
 }
 
 impl ReportData {
@@ -198,12 +372,16 @@ async fn statistics_period(
     Ok(None)
 }
 
-/// Everything a report of `zone_id` for `p` draws on.
-pub async fn gather(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> Result<ReportData, StoreError> {
-    let zone = crate::zones::get(db, scope, zone_id).await?;
-    let (from, to) = (p.from, p.to);
-    let range = format!("from={from}&to={to}");
+/// Projects reaching each stage between `from` and `to`, with the projects.
+async fn stage_lines(
+    db: &Db,
+    scope: &Scope,
+    zone_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<StageLine>, StoreError> {
     let f = figures::period(db, scope, zone_id, from, to).await?;
+    let range = format!("from={from}&to={to}");
     let mut stages = Vec::new();
     for s in Stage::ALL {
         let line = f.stage(s);
@@ -228,6 +406,130 @@ pub async fn gather(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> R
             projects,
         });
     }
+    Ok(stages)
+}
+
+/// The year's 省级 and 市级 key projects of the planning table, with their progress and problems
+/// (重点项目进展月报).
+async fn key_projects(db: &Db, scope: &Scope, zone_id: i64, year: i32) -> Result<KeyProjects, StoreError> {
+    let plan_rows = projects::of_plan_year(db, scope, zone_id, year).await?;
+    let mut levels = Vec::new();
+    let mut lines = Vec::new();
+    for level in [KeyLevel::Provincial, KeyLevel::City] {
+        let of_level: Vec<_> = plan_rows.iter().filter(|x| x.key_level == level).collect();
+        levels.push((
+            level.label().to_string(),
+            count(of_level.len() as u64, "个", format!("/projects?year={year}&key_level={}", level.code())),
+        ));
+        for pr in of_level {
+            let events = events::list(db, scope, pr.id).await?;
+            let notes: Vec<String> = events
+                .iter()
+                .rev()
+                .filter_map(|e| e.note.as_deref().filter(|n| !n.trim().is_empty()).map(|n| (e, n)))
+                .take(2)
+                .map(|(e, n)| format!("{} {}：{}", e.date, e.kind_label, n.trim()))
+                .collect();
+            let latest = events.last().map(|e| format!("{} {}", e.date, e.kind_label));
+            let filter = |overdue: &str| problems::ProblemFilter {
+                project: pr.id.to_string(),
+                status: "unclosed".into(),
+                overdue: overdue.into(),
+                per_page: Some(500),
+                ..Default::default()
+            };
+            let open = problems::list(db, scope, zone_id, &filter("")).await?;
+            let overdue = problems::list(db, scope, zone_id, &filter("1")).await?;
+            lines.push(KeyProjectLine {
+                id: pr.id,
+                name: pr.name.clone(),
+                level: level.label().to_string(),
+                leader: pr.leader.clone(),
+                stage: pr.stage_label().to_string(),
+                stage_date: pr.stage_date,
+                investment: pr.total,
+                investment_text: wording::yi(pr.total),
+                progress: pr.progress.clone(),
+                notes,
+                latest_event: latest,
+                problems: count(open.total, "个", format!("/problems?project={}&status=unclosed", pr.id)),
+                problem_list: open.rows.iter().map(|x| x.description.clone()).collect(),
+                overdue_problems: count(
+                    overdue.total,
+                    "个",
+                    format!("/problems?project={}&status=unclosed&overdue=1", pr.id),
+                ),
+                href: format!("/projects/{}", pr.id),
+            });
+        }
+    }
+    let total: Wan = lines.iter().map(|l| l.investment).sum();
+    Ok(KeyProjects {
+        count: lines.len() as u64,
+        total,
+        total_text: wording::yi(total),
+        problems: lines.iter().map(|l| l.problems.value).sum(),
+        overdue_problems: lines.iter().map(|l| l.overdue_problems.value).sum(),
+        href: format!("/plan?year={year}"),
+        levels,
+        projects: lines,
+    })
+}
+
+/// The safety figures of the period as a monthly report shows them, each count with its list.
+async fn safety_report(db: &Db, scope: &Scope, zone_id: i64, s: &SafetyFigures) -> Result<SafetyReport, StoreError> {
+    let range = format!("from={}&to={}", s.from, s.to);
+    let filter = HazardFilter {
+        overdue: "1".into(),
+        from: s.from.to_string(),
+        to: s.to.to_string(),
+        per_page: Some(10_000),
+        ..Default::default()
+    };
+    let overdue = hazards::list(db, scope, zone_id, &filter).await?;
+    let overdue_list: Vec<HazardLine> = overdue
+        .rows
+        .into_iter()
+        .map(|h| HazardLine {
+            href: format!("/safety/hazards/{}", h.id),
+            id: h.id,
+            enterprise: h.enterprise,
+            description: h.description,
+            level: h.level.label().to_string(),
+            found_date: h.found_date,
+            deadline: h.deadline,
+            responsible_person: h.responsible_person,
+            supervisor: h.supervisor,
+        })
+        .collect();
+    Ok(SafetyReport {
+        inspections: count(s.inspections, "家次", format!("/safety/inspections?{range}")),
+        enterprises: s.enterprises,
+        hazards: count(s.hazards, "项", format!("/safety/hazards?{range}")),
+        general: count(s.general, "项", format!("/safety/hazards?{range}&level=general")),
+        major: count(s.major, "项", format!("/safety/hazards?{range}&level=major")),
+        due: s.due,
+        // the hazards the rectification rate counts: found in the period, due by its end, closed by its end
+        closed: count(s.closed, "项", format!("/safety/hazards?{range}&due_by={}&closed_by={}", s.to, s.to)),
+        rectification_rate: s.rectification_rate.map(|r| wording::percent(Pct(r))),
+        overdue: count(s.overdue, "项", format!("/safety/hazards?{range}&overdue=1")),
+        supervised: count(s.supervised, "项", "/safety/hazards?level=major&status=open".to_string()),
+        weekly_target: s.weekly_target,
+        weeks: s.weeks,
+        weeks_met: s.weeks_met,
+        overdue_list,
+    })
+}
+
+/// Everything a report of `zone_id` for `p` draws on.
+pub async fn gather(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> Result<ReportData, StoreError> {
+    let zone = crate::zones::get(db, scope, zone_id).await?;
+    let (from, to) = (p.from, p.to);
+    let range = format!("from={from}&to={to}");
+    let f = figures::period(db, scope, zone_id, from, to).await?;
+    let stages = stage_lines(db, scope, zone_id, from, to).await?;
+    let year_start = NaiveDate::from_ymd_opt(p.year, 1, 1).unwrap_or(from);
+    let stages_ytd = stage_lines(db, scope, zone_id, year_start, to).await?;
     let active_teams =
         f.by_team.iter().filter(|b| b.name != "未填写" && b.counts.iter().any(|c| *c > 0)).count() as u64;
 
@@ -279,7 +581,19 @@ pub async fn gather(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> R
             (!rows.is_empty()).then(|| (c.label().to_string(), rows.len() as u64, wording::yi(sum)))
         })
         .collect();
+    let categories = Category::ALL
+        .iter()
+        .filter_map(|c| {
+            let rows: Vec<_> = plan_rows.iter().filter(|x| x.category == *c).collect();
+            (!rows.is_empty()).then(|| PlanCategory {
+                label: c.label().to_string(),
+                count: count(rows.len() as u64, "个", format!("/projects?year={}&category={}", p.year, c.code())),
+                total: rows.iter().map(|x| x.total).sum(),
+            })
+        })
+        .collect();
     let plan = PlanSummary {
+        categories,
         year: p.year,
         count: plan_rows.len() as u64,
         total,
@@ -292,9 +606,11 @@ pub async fn gather(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> R
     let parcels = land_parcels::figures(db, scope, zone_id, from, to).await?;
     let plants = idle_plants::figures(db, scope, zone_id, from, to).await?;
     let safety = safety_figures::period(db, scope, zone_id, from, to).await?;
+    let safety_report = safety_report(db, scope, zone_id, &safety).await?;
+    let key_projects = key_projects(db, scope, zone_id, p.year).await?;
     let as_of = to.min(crate::lookups::today().max(from));
     let targets = targets::evaluate(db, scope, zone_id, p.year, as_of).await?;
-    Ok(ReportData {
+    let mut data = ReportData {
         zone: zone.name,
         contacts: count(f.contacts, "次", format!("/contacts?{range}")),
         hazards: count(safety.hazards, "项", format!("/safety/hazards?{range}")),
@@ -303,6 +619,7 @@ pub async fn gather(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> R
         by_stage: stages.iter().map(|s| (s.stage.clone(), s.clone())).collect(),
         by_indicator: indicators.iter().map(|i| (i.code.clone(), i.clone())).collect(),
         stages,
+        stages_ytd,
         active_teams,
         statistics_period: stats.map(|s| s.label()),
         indicators,
@@ -311,8 +628,13 @@ pub async fn gather(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> R
         parcels,
         plants,
         safety,
+        safety_report,
+        key_projects,
         targets,
-    })
+        tallies: Vec::new(),
+    };
+    data.tallies = tallies(&data);
+    Ok(data)
 }
 
 #[cfg(test)]
@@ -334,6 +656,16 @@ mod tests {
         assert_eq!((y.to.to_string(), y.last_month), ("2024-12-31".into(), 12));
         assert_eq!(ReportPeriod::parse("2025-H2").unwrap().from.to_string(), "2025-07-01");
         assert_eq!(ReportPeriod::parse("2024-02").unwrap().to.to_string(), "2024-02-29");
+        // one key per period, whatever the spelling
+        for (typed, key) in [
+            ("2025-h1", "2025-H1"),
+            (" 2025-5 ", "2025-05"),
+            ("2025-H2", "2025-H2"),
+            ("2024", "2024"),
+            ("2025-12", "2025-12"),
+        ] {
+            assert_eq!(ReportPeriod::parse(typed).unwrap().key, key, "{typed}");
+        }
         for bad in ["2025-13", "2025-H3", "今年", "1999", "2025-"] {
             assert!(ReportPeriod::parse(bad).is_err(), "{bad}");
         }

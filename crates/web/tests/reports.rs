@@ -1,6 +1,9 @@
 //! 工作报告 over HTTP: the preview of the half-year summary with live figures linking to their
 //! records, the staff's paragraphs saved as versions, DOCX and Markdown downloads, a too-long
-//! paragraph refused beside its field, the viewer's read-only role and zone isolation.
+//! paragraph refused beside its field, the viewer's read-only role and zone isolation; the
+//! template editor (preview, a broken template refused with its line, save, stale save, reset,
+//! other zones and viewers unaffected), the tables as XLSX, and the confirmation before exporting
+//! a report that does not add up.
 
 mod support;
 
@@ -64,4 +67,171 @@ app_test!(the_half_year_report_from_preview_to_word, |app: TestApp| async move {
     let b = app.admin_of_b().await;
     let (_, html) = b.page("/reports/half_year?period=2025-H1").await;
     assert!(html.contains("示例开发区甲") && !html.contains("盘活闲置厂房") && !html.contains("襄垣"));
+});
+
+/// The form of the template editor with `body`, as the browser submits it.
+async fn submit_template(
+    s: &support::Session,
+    name: &str,
+    period: &str,
+    body: &str,
+    version: &str,
+    action: &str,
+) -> reqwest::Response {
+    s.post_form(
+        &format!("/reports/{name}/template?period={period}"),
+        &[("body", body), ("version", version), ("action", action)],
+    )
+    .await
+}
+
+app_test!(a_zone_edits_previews_saves_and_resets_its_template, |app: TestApp| async move {
+    let s = app.admin().await;
+    let builtin = kaifaqu_reports::template::builtin("monthly_economy").unwrap().source;
+    let (status, html) = s.page("/reports/monthly_economy/template?period=2025-05").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("当前使用内置模板") && html.contains("可用的数据和格式") && html.contains("key_projects.count")
+    );
+    assert!(html.contains("经济运行简报") && html.contains("<textarea name=\"body\""));
+    assert!(html.contains("预览（2025年5月）"), "the built-in is previewed for the period");
+
+    // 预览 renders the text being edited, saves nothing
+    let edited = format!("{builtin}\n\n本简报由经济发展局编制。\n");
+    let r = submit_template(&s, "monthly_economy", "2025-05", &edited, "", "preview").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<p>本简报由经济发展局编制。</p>"), "the preview shows the edit");
+    assert!(!s.page("/reports/monthly_economy?period=2025-05").await.1.contains("经济发展局编制"), "not saved");
+
+    // a broken template: its line in plain Chinese, the text kept, nothing saved
+    let broken = "# {{ zone }}简报\n\n第二行\n{{ zone }\n";
+    let r = submit_template(&s, "monthly_economy", "2025-05", broken, "", "preview").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("模板第 4 行有误：语法错误"));
+    let r = submit_template(&s, "monthly_economy", "2025-05", broken, "", "save").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("未保存：模板第 4 行有误") && html.contains("第二行"), "the error and the text kept");
+    let r = submit_template(&s, "monthly_economy", "2025-05", "{{ 5|nosuch }}", "", "save").await;
+    assert!(r.text().await.unwrap().contains("没有这个格式"));
+    assert!(!s.page("/reports").await.1.contains("本开发区模板"), "still the built-in");
+
+    // 保存: the zone's reports use it, on the page and in downloads
+    let r = submit_template(&s, "monthly_economy", "2025-05", &edited, "", "save").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(location, "/reports/monthly_economy/template?period=2025-05&done=saved");
+    let (_, html) = s.page(&location).await;
+    assert!(html.contains("模板已保存"), "{html}");
+    assert!(html.contains("本开发区的模板第 1 版") && html.contains("恢复内置模板"), "{html}");
+    let (_, html) = s.page("/reports/monthly_economy?period=2025-05").await;
+    assert!(html.contains("本简报由经济发展局编制。") && html.contains("使用本开发区修改过的模板"));
+    assert!(s.page("/reports").await.1.contains("本开发区模板"));
+    let md = s.get("/reports/monthly_economy/download?period=2025-05&format=md").await.text().await.unwrap();
+    assert!(md.contains("本简报由经济发展局编制。"));
+    // a save from the stale editor (loaded before version 1) is refused, the text kept
+    let r = submit_template(&s, "monthly_economy", "2025-05", &format!("{edited}旧稿"), "", "save").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("已被他人修改") && html.contains("旧稿"));
+
+    // another zone's user is unaffected; a viewer cannot change it
+    let b = app.admin_of_b().await;
+    let (_, html) = b.page("/reports/monthly_economy?period=2025-05").await;
+    assert!(!html.contains("经济发展局编制") && !html.contains("使用本开发区修改过的模板"));
+    assert!(b.page("/reports/monthly_economy/template?period=2025-05").await.1.contains("当前使用内置模板"));
+    let r = b.post_form("/reports/monthly_economy/template/reset?period=2025-05", &[("confirm", "1")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "B resets nothing of A's");
+    assert!(s.page("/reports/monthly_economy?period=2025-05").await.1.contains("经济发展局编制"));
+    let viewer = app.login("viewer", &app.password).await;
+    let (_, html) = viewer.page("/reports/monthly_economy/template?period=2025-05").await;
+    assert!(html.contains("readonly") && !html.contains("value=\"save\"") && !html.contains("恢复内置模板</button>"));
+    let r = submit_template(&viewer, "monthly_economy", "2025-05", builtin, "1", "save").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = viewer.post_form("/reports/monthly_economy/template/reset?period=2025-05", &[("confirm", "1")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // 恢复内置模板: only with the box ticked
+    let r = s.post_form("/reports/monthly_economy/template/reset?period=2025-05", &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(s.page("/reports/monthly_economy?period=2025-05").await.1.contains("经济发展局编制"), "kept");
+    let r = s.post_form("/reports/monthly_economy/template/reset?period=2025-05", &[("confirm", "1")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = s.page(r.headers()["location"].to_str().unwrap()).await;
+    assert!(html.contains("已恢复内置模板") && html.contains("当前使用内置模板"));
+    assert!(!s.page("/reports/monthly_economy?period=2025-05").await.1.contains("经济发展局编制"));
+    assert_eq!(s.get("/reports/nosuch/template").await.status(), StatusCode::NOT_FOUND);
+});
+
+app_test!(report_tables_download_as_xlsx, |app: TestApp| async move {
+    use calamine::{Data, Reader, open_workbook_auto_from_rs};
+    let s = app.admin().await;
+    let r = s.get("/reports/half_year/download?period=2025-H1&format=xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains(".xlsx"));
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(wb.sheet_names(), vec!["表1 2025 年谋划项目分类情况".to_string()]);
+    let range = wb.worksheet_range("表1 2025 年谋划项目分类情况").unwrap();
+    let cell = |r: u32, c: u32| range.get_value((r, c)).cloned();
+    assert_eq!(cell(1, 0), Some(Data::String("类别".into())));
+    assert_eq!(cell(2, 0), Some(Data::String("产业类".into())));
+    assert_eq!(cell(2, 1), Some(Data::String("57".into())), "a linked cell is its text");
+    assert_eq!(cell(4, 0), Some(Data::String("合计".into())));
+    assert_eq!(cell(4, 2), Some(Data::String("273.76".into())));
+
+    // the key-project and safety monthly reports: two tables each, one sheet per table
+    for (name, first) in [("key_projects", "表1 2025年项目推进情况"), ("safety_monthly", "表1 隐患排查整改情况")]
+    {
+        let (status, html) = s.page(&format!("/reports/{name}?period=2025-06")).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(!html.contains("导出前请核对"), "{name}: the demo data add up");
+        let bytes = s.get(&format!("/reports/{name}/download?period=2025-06&format=xlsx")).await.bytes().await.unwrap();
+        let wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        assert_eq!(wb.sheet_names().len(), 2, "{name}");
+        assert_eq!(wb.sheet_names()[0], first);
+    }
+    let (_, html) = s.page("/reports/key_projects?period=2025-06").await;
+    assert!(html.contains("省市重点项目进展情况") && html.contains("<td><a href=\"/projects/"), "linked table cells");
+    let (_, html) = s.page("/reports/safety_monthly?period=2025-06").await;
+    assert!(html.contains("超期未整改隐患清单") && html.contains("<td><a href=\"/safety/hazards/"));
+    // a report without tables says so
+    let r = s.get("/reports/monthly_economy/download?period=2023-05&format=xlsx").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("没有表格"));
+    assert_eq!(s.get("/reports/half_year/download?period=2025-H1&format=pdf").await.status(), StatusCode::BAD_REQUEST);
+});
+
+app_test!(a_report_that_does_not_add_up_asks_before_export, |app: TestApp| async move {
+    let s = app.admin().await;
+    // the zone's template states a 合计 that is not the sum of its rows
+    let source = kaifaqu_reports::template::builtin("half_year").unwrap().source;
+    let wrong = source.replace("| 合计 | [{{ plan.count }}]", "| 合计 | [{{ plan.count + 1 }}]");
+    assert_ne!(wrong, source);
+    let r = submit_template(&s, "half_year", "2025-H1", &wrong, "", "preview").await;
+    assert!(r.text().await.unwrap().contains("导出前请核对（1 处）"), "the editor's preview lists it");
+    let r = submit_template(&s, "half_year", "2025-H1", &wrong, "", "save").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = s.page("/reports/half_year?period=2025-H1").await;
+    assert!(html.contains("导出前请核对（1 处）"));
+    assert!(html.contains("合计行“项目数（个）”为 59，但上面各行之和为 58"));
+    assert!(html.contains("<a href=\"/plan?year=2025\">查看记录</a>"), "the problem links to the records");
+    // the download asks first, then exports on confirmation
+    let r = s.get("/reports/half_year/download?period=2025-H1&format=docx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("导出前核对") && html.contains("为 59，但上面各行之和为 58"));
+    assert!(html.contains("仍然导出（Word）") && html.contains("format=docx") && html.contains("confirm=1"), "{html}");
+    let r = s.get("/reports/half_year/download?period=2025-H1&format=docx&confirm=1").await;
+    assert!(r.headers()["content-type"].to_str().unwrap().contains("wordprocessingml"));
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    let r = s.get("/reports/half_year/download?period=2025-H1&format=xlsx").await;
+    assert!(r.text().await.unwrap().contains("仍然导出（Excel）"));
+    // without problems it downloads directly
+    s.post_form("/reports/half_year/template/reset?period=2025-H1", &[("confirm", "1")]).await;
+    let r = s.get("/reports/half_year/download?period=2025-H1&format=docx").await;
+    assert!(r.headers()["content-type"].to_str().unwrap().contains("wordprocessingml"));
 });

@@ -99,7 +99,8 @@ fn footer_xml(odd: bool) -> String {
 }
 
 /// `word/document.xml`: the blocks in order, then the section properties.
-fn document_xml(doc: &Doc) -> String {
+/// The `word/document.xml` part of the package (for tests and snapshots).
+pub fn document_xml(doc: &Doc) -> String {
     let mut body = String::new();
     if !doc.title.is_empty() {
         styled_paragraph(&mut body, "Title", &[Run::plain(doc.title.as_str())]);

@@ -39,6 +39,7 @@ fn sample() -> Doc {
                 vec!["合计".into(), "58".into(), "273.76".into()],
             ],
             note: Some("基础设施类为供电系统及配套工程，已列入省级重点工程。".into()),
+            links: Vec::new(),
         }),
     );
     doc

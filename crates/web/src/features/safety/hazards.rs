@@ -36,6 +36,8 @@ fn base(path: &str, f: &HazardFilter) -> String {
             ("from", &f.from),
             ("to", &f.to),
             ("inspector", &f.inspector),
+            ("due_by", &f.due_by),
+            ("closed_by", &f.closed_by),
         ],
     )
 }
