@@ -451,6 +451,408 @@ pub fn line(
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// Funnel, progress bars, small multiples (the cockpit; reports can embed them too)
+// ---------------------------------------------------------------------------------------------
+
+const FUNNEL_COLORS: [&str; 5] = ["#6d8fbf", "#3d6fa8", "#2f8a6a", "#c98a2b", "#b5523b"];
+const ROUTE_COLOR: &str = "#c0392b";
+const TRACK_COLOR: &str = "#e8ecf1";
+const DONE_COLOR: &str = "#2f8a6a";
+const BEHIND_COLOR: &str = "#c98a2b";
+
+/// `part × full ÷ whole`, clamped to 0..=full (0 when `whole` ≤ 0).
+fn share(part: i64, whole: i64, full: i64) -> i64 {
+    if whole <= 0 {
+        return 0;
+    }
+    let v = i128::from(part.max(0)) * i128::from(full) / i128::from(whole);
+    i64::try_from(v.clamp(0, i128::from(full))).unwrap_or(0)
+}
+
+fn with_unit(v: i64, scale: i64, unit: &str) -> String {
+    value_label(v, scale, unit)
+}
+
+/// One step of a funnel: 对接 67 次 (target 120 次).
+#[derive(Debug, Clone, Default)]
+pub struct FunnelStep {
+    pub label: String,
+    pub value: i64,
+    /// The unit after the value: 次, 个.
+    pub unit: String,
+    pub target: Option<i64>,
+    /// The year's count so far, which the completion against the year's target is measured by
+    /// (the period shown may be a month or a half-year); the step's own value when absent.
+    pub to_date: Option<i64>,
+}
+
+/// A funnel: one centred band per step, its width proportional to its value (the widest step
+/// fills the width), the value and the step's target written beside it.
+pub fn funnel(title: &str, steps: &[FunnelStep]) -> String {
+    let row_h: i64 = 52;
+    let top: i64 = 44;
+    let n = i64::try_from(steps.len()).unwrap_or(0);
+    let height = top + n.max(1) * row_h + 16;
+    let (label_w, text_w) = (96_i64, 230_i64);
+    let band_w = WIDTH - label_w - text_w;
+    let center = label_w + band_w / 2;
+    let max = steps.iter().map(|s| s.value).max().unwrap_or(0);
+    let desc: Vec<String> = steps
+        .iter()
+        .map(|s| {
+            let t = s.target.map(|t| format!("（全年目标 {t} {}）", s.unit)).unwrap_or_default();
+            format!("{} {} {}{t}", s.label, s.value, s.unit)
+        })
+        .collect();
+    let mut out = String::new();
+    let t = esc(title);
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{t}\" \
+         class=\"chart-svg funnel\" font-size=\"14\" fill=\"{TEXT_COLOR}\"><title>{t}</title><desc>{}</desc>\
+         <text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">{t}</text>",
+        esc(&desc.join("；")),
+        WIDTH / 2
+    );
+    if steps.is_empty() {
+        let _ = write!(
+            out,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#888\">暂无数据</text>",
+            WIDTH / 2,
+            top + 26
+        );
+    }
+    for (i, s) in steps.iter().enumerate() {
+        let y = top + i64::try_from(i).unwrap_or(0) * row_h;
+        let w = share(s.value, max, band_w).max(4);
+        let color = FUNNEL_COLORS[i % FUNNEL_COLORS.len()];
+        let _ = write!(
+            out,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-weight=\"bold\">{}</text>\
+             <rect class=\"band\" x=\"{}\" y=\"{}\" width=\"{w}\" height=\"{}\" rx=\"4\" fill=\"{color}\"><title>{}</title></rect>\
+             <text x=\"{}\" y=\"{}\" font-size=\"18\" font-weight=\"bold\">{} {}</text>",
+            label_w - 10,
+            y + 28,
+            esc(&s.label),
+            center - w / 2,
+            y + 6,
+            row_h - 12,
+            esc(&desc[i]),
+            label_w + band_w + 12,
+            y + 26,
+            s.value,
+            esc(&s.unit),
+        );
+        if let Some(t) = s.target {
+            let _ = write!(
+                out,
+                "<text x=\"{}\" y=\"{}\" fill=\"#666\" font-size=\"12\">全年目标 {t} {}（全年累计 {}，完成 {}%）</text>",
+                label_w + band_w + 12,
+                y + 44,
+                esc(&s.unit),
+                s.to_date.unwrap_or(s.value),
+                units_text(i128::from(share(s.to_date.unwrap_or(s.value), t, 10_000)), 100)
+            );
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The data of a funnel as a table (the chart's readable fallback).
+pub fn funnel_table(caption: &str, steps: &[FunnelStep]) -> String {
+    let mut out = format!(
+        "<table class=\"chart-data\"><caption>{}</caption><thead><tr><th>环节</th><th class=\"num\">数量</th>\
+         <th class=\"num\">全年目标</th></tr></thead><tbody>",
+        esc(caption)
+    );
+    for s in steps {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{} {}</td><td class=\"num\">{}</td></tr>",
+            esc(&s.label),
+            s.value,
+            esc(&s.unit),
+            s.target.map(|t| format!("{t} {}", esc(&s.unit))).unwrap_or_else(|| "—".into())
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// One progress bar: actual against target, with where the route (序时进度 or the monthly
+/// route) says it should be. Values in 1/`scale` of `unit`.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub label: String,
+    pub actual: Option<i64>,
+    pub target: i64,
+    pub route: Option<i64>,
+    pub unit: String,
+    pub scale: i64,
+}
+
+/// Horizontal progress bars, one per row: the track is the target, the fill the actual (capped
+/// at the target; the text gives the exact figures), a red tick where the route stands.
+pub fn progress(title: &str, rows: &[Progress]) -> String {
+    let row_h: i64 = 46;
+    let top: i64 = 44;
+    let n = i64::try_from(rows.len()).unwrap_or(0);
+    let height = top + n.max(1) * row_h + 30;
+    let (label_w, text_w) = (150_i64, 250_i64);
+    let track_w = WIDTH - label_w - text_w - 20;
+    let x0 = label_w;
+    let desc: Vec<String> = rows.iter().map(progress_text).collect();
+    let mut out = String::new();
+    let t = esc(title);
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{t}\" \
+         class=\"chart-svg progress\" font-size=\"13\" fill=\"{TEXT_COLOR}\"><title>{t}</title><desc>{}</desc>\
+         <text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">{t}</text>",
+        esc(&desc.join("；")),
+        WIDTH / 2
+    );
+    if rows.is_empty() {
+        let _ = write!(
+            out,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#888\">暂无数据</text>",
+            WIDTH / 2,
+            top + 20
+        );
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let y = top + i64::try_from(i).unwrap_or(0) * row_h;
+        let fill = r.actual.map(|a| share(a, r.target, track_w)).unwrap_or(0);
+        let behind = matches!((r.actual, r.route), (Some(a), Some(route)) if a < route) || r.actual.is_none();
+        let color = if behind { BEHIND_COLOR } else { DONE_COLOR };
+        let _ = write!(
+            out,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
+             <rect class=\"track\" x=\"{x0}\" y=\"{}\" width=\"{track_w}\" height=\"18\" rx=\"3\" fill=\"{TRACK_COLOR}\"/>\
+             <rect class=\"fill\" x=\"{x0}\" y=\"{}\" width=\"{fill}\" height=\"18\" rx=\"3\" fill=\"{color}\"><title>{}</title></rect>",
+            label_w - 10,
+            y + 18,
+            esc(&r.label),
+            y + 4,
+            y + 4,
+            esc(&desc[i]),
+        );
+        if let Some(route) = r.route {
+            let x = x0 + share(route, r.target, track_w);
+            let _ = write!(
+                out,
+                "<line class=\"route\" x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"{ROUTE_COLOR}\" stroke-width=\"3\"/>",
+                y,
+                y + 26
+            );
+        }
+        let _ = write!(out, "<text x=\"{}\" y=\"{}\">{}</text>", x0 + track_w + 12, y + 18, esc(&progress_short(r)));
+    }
+    let ly = height - 12;
+    let _ = write!(
+        out,
+        "<g class=\"legend\"><rect x=\"{x0}\" y=\"{}\" width=\"14\" height=\"10\" fill=\"{DONE_COLOR}\"/><text x=\"{}\" y=\"{ly}\">实际（整条为全年目标）</text>\
+         <line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{ly}\" stroke=\"{ROUTE_COLOR}\" stroke-width=\"3\"/><text x=\"{}\" y=\"{ly}\">应达进度（路线图 / 序时进度）</text></g>",
+        ly - 9,
+        x0 + 20,
+        x0 + 230,
+        ly - 12,
+        x0 + 230,
+        x0 + 240
+    );
+    out.push_str("</svg>");
+    out
+}
+
+fn progress_short(r: &Progress) -> String {
+    let a = r.actual.map(|a| units_text(i128::from(a), r.scale)).unwrap_or_else(|| "—".into());
+    let t = units_text(i128::from(r.target), r.scale);
+    let u = if r.unit == "%" { "%".to_string() } else { format!(" {}", r.unit) };
+    format!("{a} / {t}{u}")
+}
+
+fn progress_text(r: &Progress) -> String {
+    let mut s = format!(
+        "{}：实际 {}，全年目标 {}",
+        r.label,
+        r.actual.map(|a| with_unit(a, r.scale, &r.unit)).unwrap_or_else(|| "尚无数据".into()),
+        with_unit(r.target, r.scale, &r.unit)
+    );
+    if let Some(route) = r.route {
+        let _ = write!(s, "，应达 {}", with_unit(route, r.scale, &r.unit));
+    }
+    s
+}
+
+/// The data of progress bars as a table.
+pub fn progress_table(caption: &str, rows: &[Progress]) -> String {
+    let mut out = format!(
+        "<table class=\"chart-data\"><caption>{}</caption><thead><tr><th>项目</th><th class=\"num\">实际</th>\
+         <th class=\"num\">应达</th><th class=\"num\">全年目标</th></tr></thead><tbody>",
+        esc(caption)
+    );
+    for r in rows {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&r.label),
+            r.actual.map(|a| esc(&with_unit(a, r.scale, &r.unit))).unwrap_or_else(|| "尚无数据".into()),
+            r.route.map(|v| esc(&with_unit(v, r.scale, &r.unit))).unwrap_or_else(|| "—".into()),
+            esc(&with_unit(r.target, r.scale, &r.unit))
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// One panel of small multiples: bars for `labels` on the panel's own axis from zero.
+#[derive(Debug, Clone, Default)]
+pub struct Panel {
+    pub title: String,
+    pub unit: String,
+    pub scale: i64,
+    pub labels: Vec<String>,
+    pub values: Vec<Option<i64>>,
+    /// The bar drawn darker (the viewer's zone).
+    pub highlight: Option<usize>,
+}
+
+/// Small multiples: one small bar chart per panel, `columns` to a row, each with its title and
+/// unit, bars labelled with their value (gaps written as 缺报).
+pub fn small_multiples(title: &str, panels: &[Panel], columns: usize) -> String {
+    let columns = i64::try_from(columns.max(1)).unwrap_or(1);
+    let n = i64::try_from(panels.len()).unwrap_or(0);
+    let rows = (n + columns - 1) / columns;
+    let (pw, ph) = (WIDTH / columns, 230_i64);
+    let height = 40 + rows.max(1) * ph;
+    let mut out = String::new();
+    let t = esc(title);
+    let desc: Vec<String> = panels
+        .iter()
+        .map(|p| {
+            let items: Vec<String> = p
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let v = p.values.get(i).copied().flatten();
+                    format!("{l} {}", v.map(|v| with_unit(v, p.scale, &p.unit)).unwrap_or_else(|| "缺报".into()))
+                })
+                .collect();
+            format!("{}：{}", p.title, items.join("，"))
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{t}\" \
+         class=\"chart-svg multiples\" font-size=\"11\" fill=\"{TEXT_COLOR}\"><title>{t}</title><desc>{}</desc>\
+         <text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">{t}</text>",
+        esc(&desc.join("；")),
+        WIDTH / 2
+    );
+    if panels.is_empty() {
+        let _ = write!(out, "<text x=\"{}\" y=\"70\" text-anchor=\"middle\" fill=\"#888\">暂无数据</text>", WIDTH / 2);
+    }
+    for (k, p) in panels.iter().enumerate() {
+        let k = i64::try_from(k).unwrap_or(0);
+        let (px, py) = ((k % columns) * pw, 40 + (k / columns) * ph);
+        let (plot_top, plot_h) = (py + 40, ph - 100);
+        let base = plot_top + plot_h;
+        let m = i64::try_from(p.labels.len()).unwrap_or(0).max(1);
+        // room on the left for the first rotated label
+        let (pad_l, pad_r) = (56_i64.min(pw / 3), 8_i64);
+        let slot = ((pw - pad_l - pad_r) / m).max(1);
+        let bw = (slot * 3 / 5).max(1);
+        let max = p.values.iter().flatten().map(|v| v.unsigned_abs()).max().unwrap_or(0);
+        let max = i64::try_from(max).unwrap_or(i64::MAX).max(1);
+        let unit = if p.unit == "%" { "单位：%".to_string() } else { format!("单位：{}", p.unit) };
+        let _ = write!(
+            out,
+            "<g class=\"panel\"><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">{}</text>\
+             <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#666\">{}</text>\
+             <line x1=\"{}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"{AXIS_COLOR}\"/>",
+            px + pw / 2,
+            py + 14,
+            esc(&p.title),
+            px + pw / 2,
+            py + 30,
+            esc(&unit),
+            px + pad_l,
+            px + pw - pad_r
+        );
+        for (i, l) in p.labels.iter().enumerate() {
+            let cx = px + pad_l + i64::try_from(i).unwrap_or(0) * slot + slot / 2;
+            let v = p.values.get(i).copied().flatten();
+            match v {
+                Some(v) => {
+                    let h = share(v.abs(), max, plot_h);
+                    let (y, color) = if v < 0 { (base, BAR_NEG_COLOR) } else { (base - h, BAR_COLOR) };
+                    let color = if p.highlight == Some(i) { "#1d3f6b" } else { color };
+                    let _ = write!(
+                        out,
+                        "<rect class=\"bar\" x=\"{}\" y=\"{y}\" width=\"{bw}\" height=\"{h}\" fill=\"{color}\"><title>{}</title></rect>\
+                         <text x=\"{cx}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                        cx - bw / 2,
+                        esc(&format!("{l}：{}", with_unit(v, p.scale, &p.unit))),
+                        if v < 0 { base + h + 12 } else { y - 3 },
+                        esc(&units_text(i128::from(v), p.scale))
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        out,
+                        "<text x=\"{cx}\" y=\"{}\" text-anchor=\"middle\" fill=\"#888\">缺报</text>",
+                        base - 4
+                    );
+                }
+            }
+            let ly = base + 14;
+            let _ = write!(
+                out,
+                "<text x=\"{cx}\" y=\"{ly}\" text-anchor=\"end\" transform=\"rotate(-40 {cx} {ly})\">{}</text>",
+                esc(l)
+            );
+        }
+        out.push_str("</g>");
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The data of small multiples as a table: a row per label, a column per panel.
+pub fn small_multiples_table(caption: &str, panels: &[Panel]) -> String {
+    let mut out = format!("<table class=\"chart-data\"><caption>{}</caption><thead><tr><th></th>", esc(caption));
+    for p in panels {
+        let _ = write!(out, "<th class=\"num\">{}（{}）</th>", esc(&p.title), esc(&p.unit));
+    }
+    out.push_str("</tr></thead><tbody>");
+    let labels = panels.iter().map(|p| p.labels.len()).max().unwrap_or(0);
+    for i in 0..labels {
+        let l = panels.iter().find_map(|p| p.labels.get(i)).cloned().unwrap_or_default();
+        let _ = write!(out, "<tr><td>{}</td>", esc(&l));
+        for p in panels {
+            let v = p.values.get(i).copied().flatten();
+            let _ = write!(
+                out,
+                "<td class=\"num\">{}</td>",
+                v.map(|v| esc(&units_text(i128::from(v), p.scale))).unwrap_or_else(|| "缺报".into())
+            );
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// A chart with its data table folded beneath it (`<details>`), for pages and reports.
+pub fn figure(svg: &str, table: &str) -> String {
+    format!(
+        "<figure class=\"chart\">{svg}<details class=\"chart-table\"><summary>查看数据表</summary>{table}</details></figure>"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -604,5 +1006,129 @@ mod tests {
         let a = Axis::of([i64::MIN, i64::MAX].into_iter(), 10_000);
         assert!(a.lo <= i128::from(i64::MIN) && a.hi >= i128::from(i64::MAX));
         assert_eq!(Axis::of(std::iter::empty(), 100), Axis { lo: 0, hi: 100, step: 20 });
+    }
+
+    #[test]
+    fn a_funnel_escapes_and_scales() {
+        let steps = vec![
+            FunnelStep { label: "对接 <&>".into(), value: 67, unit: "次".into(), target: Some(120), to_date: None },
+            FunnelStep { label: "签约".into(), value: 14, unit: "个".into(), target: Some(52), to_date: None },
+            FunnelStep { label: "落地".into(), value: 8, unit: "个".into(), target: None, to_date: None },
+            FunnelStep { label: "投产".into(), value: 0, unit: "个".into(), target: Some(0), to_date: None },
+        ];
+        let svg = funnel("2025年上半年 \"招商\" 漏斗", &steps);
+        assert_well_formed(&svg);
+        assert!(svg.contains("<title>2025年上半年 &quot;招商&quot; 漏斗</title>"));
+        assert!(svg.contains("对接 &lt;&amp;&gt;"));
+        assert_eq!(svg.matches("<rect class=\"band\"").count(), 4);
+        assert!(svg.contains(">14 个</text>") && svg.contains("全年目标 52 个（全年累计 14，完成 26.92%）"), "{svg}");
+        assert!(svg.contains("width=\"434\""), "the widest step fills the band: {svg}");
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        let t = funnel_table("漏斗", &steps);
+        assert!(t.contains("<td>签约</td><td class=\"num\">14 个</td><td class=\"num\">52 个</td>"), "{t}");
+        assert!(t.contains("<td class=\"num\">—</td>"));
+        let empty = funnel("空", &[]);
+        assert_well_formed(&empty);
+        assert!(empty.contains("暂无数据"));
+        let zeros = funnel(
+            "零",
+            &[FunnelStep { label: "签约".into(), value: 0, unit: "个".into(), target: None, to_date: None }],
+        );
+        assert_well_formed(&zeros); // a month's funnel measures completion by the year so far, not by the month's count
+        let may = funnel(
+            "5月",
+            &[FunnelStep { label: "签约".into(), value: 2, unit: "个".into(), target: Some(20), to_date: Some(14) }],
+        );
+        assert!(may.contains("全年累计 14，完成 70%"), "{may}");
+    }
+
+    #[test]
+    fn progress_bars_mark_the_route() {
+        let rows = vec![
+            Progress {
+                label: "签约".into(),
+                actual: Some(14),
+                target: 52,
+                route: Some(26),
+                unit: "个".into(),
+                scale: 1,
+            },
+            Progress {
+                label: "规上工业增加值".into(),
+                actual: Some(279_700),
+                target: 660_000,
+                route: Some(275_000),
+                unit: "亿元".into(),
+                scale: 10_000,
+            },
+            Progress {
+                label: "超额".into(), actual: Some(80), target: 52, route: None, unit: "个".into(), scale: 1
+            },
+            Progress { label: "无数".into(), actual: None, target: 0, route: Some(0), unit: "%".into(), scale: 100 },
+        ];
+        let svg = progress("年度目标进度", &rows);
+        assert_well_formed(&svg);
+        assert_eq!(svg.matches("<rect class=\"fill\"").count(), 4);
+        assert_eq!(svg.matches("<line class=\"route\"").count(), 3);
+        assert!(svg.contains("14 / 52 个") && svg.contains("27.97 / 66 亿元"), "{svg}");
+        assert!(svg.contains("签约：实际 14 个，全年目标 52 个，应达 26 个"));
+        assert!(svg.contains("fill=\"#c98a2b\""), "behind the route is amber");
+        // over the target: the fill stops at the track's end
+        let track = svg.split("class=\"track\"").nth(3).unwrap();
+        let tw = track.split("width=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let fill = svg.split("<rect class=\"fill\"").nth(3).unwrap();
+        assert!(fill.contains(&format!("width=\"{tw}\"")), "{fill}");
+        assert!(!svg.contains("NaN"));
+        let t = progress_table("进度", &rows);
+        assert!(t.contains("<td>无数</td><td class=\"num\">尚无数据</td><td class=\"num\">0%</td>"), "{t}");
+        let empty = progress("空", &[]);
+        assert_well_formed(&empty);
+        assert!(empty.contains("暂无数据"));
+    }
+
+    #[test]
+    fn small_multiples_draw_a_panel_each() {
+        let zones: Vec<String> = ["襄垣", "甲 & 乙", "丙"].iter().map(|s| s.to_string()).collect();
+        let panels = vec![
+            Panel {
+                title: "规上工业增加值".into(),
+                unit: "亿元".into(),
+                scale: 10_000,
+                labels: zones.clone(),
+                values: vec![Some(279_700), Some(254_000), None],
+                highlight: Some(0),
+            },
+            Panel {
+                title: "增速".into(),
+                unit: "%".into(),
+                scale: 100,
+                labels: zones,
+                values: vec![Some(2_290), Some(-340), Some(0)],
+                highlight: None,
+            },
+            Panel {
+                title: "空面板".into(),
+                unit: "个".into(),
+                scale: 1,
+                labels: vec![],
+                values: vec![],
+                highlight: None,
+            },
+        ];
+        let svg = small_multiples("全市对比 <小图>", &panels, 2);
+        assert_well_formed(&svg);
+        assert_eq!(svg.matches("<g class=\"panel\">").count(), 3);
+        assert_eq!(svg.matches("<rect class=\"bar\"").count(), 5);
+        assert!(svg.contains("甲 &amp; 乙") && svg.contains("缺报") && svg.contains(">27.97</text>"));
+        assert!(svg.contains("单位：亿元") && svg.contains("单位：%"));
+        assert!(svg.contains("fill=\"#1d3f6b\""), "the own zone stands out");
+        assert!(!svg.contains("NaN"));
+        let t = small_multiples_table("数据", &panels);
+        assert!(t.contains("<tr><td>丙</td><td class=\"num\">缺报</td><td class=\"num\">0</td>"), "{t}");
+        let empty = small_multiples("空", &[], 3);
+        assert_well_formed(&empty);
+        assert!(empty.contains("暂无数据"));
+        let f = figure(&empty, &t);
+        assert!(f.starts_with("<figure class=\"chart\"><svg") && f.contains("<details class=\"chart-table\">"));
     }
 }

@@ -40,6 +40,9 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
     let mut groups = vec![MenuGroup { title: "工作台", items: vec![item("首页", "/")] }];
     if role.is_city_level() {
         groups[0].items.push(item("全市指标对比", "/indicators/city"));
+        groups[0].items.push(item("大屏", "/city/wall"));
+    } else {
+        groups[0].items.push(item("大屏", "/wall"));
     }
     if !role.is_city_level() {
         groups[0].items.push(item("附件资料", "/attachments"));
@@ -136,7 +139,12 @@ impl Shell {
     pub async fn load(state: &AppState, user: &CurrentUser, active: &str, done: Option<&str>) -> AppResult<Shell> {
         let zone_name = match user.user.zone_id {
             Some(z) => kaifaqu_store::zones::get(&state.db, &user.actor().scope(), z).await?.name,
-            None => format!("{}（市级）", user.user.city_code.as_deref().unwrap_or("")),
+            None => {
+                // the city's name, from its zones (the code when it has none)
+                let zones = kaifaqu_store::zones::list(&state.db, &user.actor().scope()).await?;
+                let name = zones.first().map(|z| z.city_name.clone());
+                format!("{}（市级）", name.as_deref().or(user.user.city_code.as_deref()).unwrap_or(""))
+            }
         };
         Ok(Shell {
             css: assets::css_path(),
@@ -186,7 +194,15 @@ mod tests {
     fn city_users_see_no_zone_modules_and_no_admin() {
         let m = menu(Role::City, "/");
         let hrefs: Vec<&str> = m.iter().flat_map(|g| g.items.iter().map(|i| i.href)).collect();
-        assert_eq!(hrefs, ["/", "/indicators/city", "/notifications", "/account"]);
+        assert_eq!(hrefs, ["/", "/indicators/city", "/city/wall", "/notifications", "/account"]);
+    }
+
+    #[test]
+    fn only_city_users_reach_the_city_view() {
+        let hrefs = |r: Role| -> Vec<&str> { menu(r, "/").into_iter().flat_map(|g| g.items).map(|i| i.href).collect() };
+        for r in [Role::Leader, Role::Admin, Role::Staff, Role::Viewer] {
+            assert!(!hrefs(r).contains(&"/city") && hrefs(r).contains(&"/wall"), "{r:?}");
+        }
     }
 
     #[test]

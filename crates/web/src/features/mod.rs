@@ -10,6 +10,7 @@ mod admin_users;
 mod admin_zone;
 mod approvals;
 pub mod attachments;
+mod city;
 mod common;
 mod contacts;
 mod enterprises;
@@ -37,6 +38,7 @@ mod services_figures;
 mod targets;
 mod tasks;
 mod todo;
+mod wall;
 
 use axum::Router;
 
@@ -79,4 +81,6 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(tasks::routes(upload_limit))
         .merge(todo::routes())
         .merge(reports::routes())
+        .merge(city::routes())
+        .merge(wall::routes())
 }

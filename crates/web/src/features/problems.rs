@@ -63,6 +63,8 @@ struct ListQuery {
     department: String,
     overdue: String,
     project: String,
+    /// Only problems of projects this leader answers for (the home page's tiles).
+    leader: String,
     page: Option<u64>,
     done: Option<String>,
 }
@@ -79,7 +81,7 @@ async fn list(
         department: q.department.clone(),
         category: q.category.clone(),
         overdue: q.overdue.clone(),
-        leader: String::new(),
+        leader: q.leader.clone(),
         page: q.page,
         per_page: None,
     };
@@ -92,6 +94,7 @@ async fn list(
             ("department", &q.department),
             ("overdue", &q.overdue),
             ("project", &q.project),
+            ("leader", &q.leader),
         ],
     );
     let new_href = match q.project.trim().parse::<i64>() {
