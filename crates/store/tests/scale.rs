@@ -1,0 +1,186 @@
+//! The scale data generator at its tiny size on both engines: row counts, determinism (same
+//! seed → same row digests, another seed → others), valid credit codes, stage events that replay
+//! under the stage rules to the cached stage, a login that works, the app's own list, figure and
+//! ranking functions on the generated data, and (SQLite) the query plans of the project and
+//! hazard lists using the composite indexes of migration 9.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use kaifaqu_domain::credit_code::CreditCode;
+use kaifaqu_domain::indicator::Period;
+use kaifaqu_domain::stage::{self, Event, EventKind};
+use kaifaqu_store::auth::{self, AuthPolicy};
+use kaifaqu_store::contacts::{self, ContactFilter};
+use kaifaqu_store::demo_scale::{self, Scale};
+use kaifaqu_store::hazards::{self, HazardFilter};
+use kaifaqu_store::projects::{self, ProjectFilter};
+use kaifaqu_store::{Db, Engine, Scope, db_test, figures, indicator_views, indicators, zones};
+use sea_orm::{ConnectionTrait, Statement};
+
+async fn count(db: &Db, table: &str) -> u64 {
+    let row = db
+        .conn
+        .query_one_raw(Statement::from_string(db.backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap() as u64
+}
+
+async fn strings(db: &Db, sql: &str) -> Vec<String> {
+    db.conn
+        .query_all_raw(Statement::from_string(db.backend(), sql))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.try_get::<String>("", "s").unwrap())
+        .collect()
+}
+
+db_test!(tiny_scale_counts_identifiers_and_app_queries, |db: Db| async move {
+    let s = Scale::TINY;
+    let report = demo_scale::generate(&db, &s, 42, "Scale#pass1").await.unwrap();
+    let rows: BTreeMap<&str, u64> = report.rows.iter().copied().collect();
+    // the sizes asked for
+    assert_eq!(rows["zones"], 3);
+    assert_eq!(rows["enterprises"], 3 * 20);
+    assert_eq!(rows["projects"], 3 * 60);
+    assert_eq!(rows["contacts"], 3 * 150);
+    assert_eq!(rows["hazards"], 3 * 200);
+    assert_eq!(rows["tasks"], 3 * 30);
+    assert_eq!(rows["indicators"], 12);
+    assert_eq!(rows["indicator_values"], 3 * 12 * 26);
+    assert_eq!(rows["users"], 3 * 9 + 2, "nine per zone and one per city (two cities)");
+    // what the report says is what the database holds
+    for (table, n) in &report.rows {
+        assert_eq!(count(&db, table).await, *n, "{table}");
+    }
+    assert!(report.total() > 2_000);
+    if db.engine == Engine::Sqlite {
+        // written with foreign-key checks off for speed: every reference must hold all the same
+        let bad =
+            db.conn.query_all_raw(Statement::from_string(db.backend(), "PRAGMA foreign_key_check")).await.unwrap();
+        assert!(bad.is_empty(), "{} foreign-key violations", bad.len());
+    }
+
+    // every credit code is valid (check character included) and unique within its zone
+    let codes = strings(&db, "SELECT credit_code AS s FROM enterprises ORDER BY id").await;
+    assert_eq!(codes.len(), 60);
+    for c in &codes {
+        assert!(CreditCode::parse(c).is_ok(), "invalid credit code {c}");
+    }
+
+    // stage events replay under the domain rules to the stage and status cached on the project
+    let z = zones::list(&db, &Scope::System).await.unwrap()[0].clone();
+    let all = projects::list(&db, &Scope::System, z.id, &ProjectFilter { per_page: Some(500), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(all.total, 60);
+    for p in &all.rows {
+        let evs = kaifaqu_store::events::list(&db, &Scope::System, p.id).await.unwrap();
+        let domain: Vec<Event> =
+            evs.iter().map(|e| Event::new(EventKind::parse(&e.kind).unwrap(), e.date, e.note.clone())).collect();
+        let pos = stage::replay(&domain).unwrap_or_else(|e| panic!("project {}: {e:?}", p.id));
+        assert_eq!(pos.stage, p.stage, "project {}", p.id);
+        assert_eq!(pos.status, p.status, "project {}", p.id);
+        assert_eq!(pos.stage_date(), p.stage_date, "project {}", p.id);
+        assert!(domain.iter().all(|e| e.date <= demo_scale::END));
+    }
+
+    // a generated account logs in with the password given
+    let login = &report.logins[0];
+    assert!(auth::login(&db, &AuthPolicy::default(), login, "Scale#pass1", None, None).await.unwrap().is_some());
+
+    // the app's own functions on the generated data: a filtered sorted page with its total
+    let f = ProjectFilter { stage: "planning".into(), sort: "-total".into(), per_page: Some(5), ..Default::default() };
+    let page = projects::list(&db, &Scope::System, z.id, &f).await.unwrap();
+    assert!(page.total > 0 && page.rows.len() <= 5);
+    assert!(page.rows.windows(2).all(|w| w[0].total >= w[1].total));
+    let hz = hazards::list(&db, &Scope::System, z.id, &HazardFilter::default()).await.unwrap();
+    assert_eq!(hz.total, 200);
+    assert!(hz.rows.windows(2).all(|w| w[0].found_date >= w[1].found_date));
+    let open = hazards::list(&db, &Scope::System, z.id, &HazardFilter { status: "open".into(), ..Default::default() })
+        .await
+        .unwrap();
+    assert!(open.total < 200);
+    let cs = contacts::list(&db, &Scope::System, z.id, &ContactFilter::default()).await.unwrap();
+    assert_eq!(cs.total, 150);
+    let from = NaiveDate::from_ymd_opt(2016, 1, 1).unwrap();
+    let fig = figures::period(&db, &Scope::System, z.id, from, demo_scale::END).await.unwrap();
+    assert_eq!(fig.contacts, 150);
+    let entered: u64 = fig.stages.iter().take(3).map(|s| s.count).sum();
+    assert!(entered >= 60, "every project entered at 谋划, 洽谈 or 签约: {entered}");
+    // the city ranking of an indicator: the two zones of the first city, both ranked
+    let ind = indicators::list(&db, true).await.unwrap()[0].clone();
+    let table =
+        indicator_views::city_table(&db, &Scope::System, z.id, ind.id, Period { year: 2025, month: 12 }).await.unwrap();
+    assert_eq!(table.len(), 2);
+    assert!(table.iter().all(|r| r.rank_value.is_some()));
+
+    // a second database with the same seed holds the same rows; another seed differs
+    let again = kaifaqu_store::testing::database(db.engine).await.unwrap();
+    let report2 = demo_scale::generate(&again, &s, 42, "another-password").await.unwrap();
+    assert_eq!(report.digests, report2.digests);
+    assert_eq!(report.digest(), report2.digest());
+    assert_eq!(codes, strings(&again, "SELECT credit_code AS s FROM enterprises ORDER BY id").await);
+    let other = kaifaqu_store::testing::database(db.engine).await.unwrap();
+    let report3 = demo_scale::generate(&other, &s, 43, "x-password-3").await.unwrap();
+    assert_ne!(report.digest(), report3.digest());
+    // generation refuses a database that already holds zones
+    assert!(demo_scale::generate(&db, &s, 42, "Scale#pass1").await.is_err());
+    // new rows get ids after the generated ones (PostgreSQL sequences moved past them)
+    let created = kaifaqu_store::zones::create(
+        &db,
+        &kaifaqu_store::Actor::system("测试"),
+        &kaifaqu_domain::zone::ZoneForm {
+            name: "新增开发区".into(),
+            level: "provincial".into(),
+            region_code: "140423".into(),
+            city_name: "长治市".into(),
+            risk_grade: String::new(),
+            staff_posts: "10".into(),
+        }
+        .validate()
+        .unwrap(),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.id, 4);
+});
+
+async fn plan(db: &Db, sql: &str) -> String {
+    db.conn
+        .query_all_raw(Statement::from_string(db.backend(), format!("EXPLAIN QUERY PLAN {sql}")))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.try_get::<String>("", "detail").unwrap())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[tokio::test]
+async fn sqlite_plans_use_the_composite_indexes() {
+    let db = kaifaqu_store::testing::database(Engine::Sqlite).await.unwrap();
+    demo_scale::generate(&db, &Scale::TINY, 1, "Scale#pass1").await.unwrap();
+    let p = plan(&db, "SELECT * FROM projects WHERE zone_id = 1 ORDER BY updated_at DESC, id ASC LIMIT 50").await;
+    assert!(p.contains("projects_zone_updated") && !p.contains("TEMP B-TREE"), "{p}");
+    let p = plan(
+        &db,
+        "SELECT * FROM projects WHERE zone_id = 1 AND stage = 'started' ORDER BY total_wan DESC, id ASC LIMIT 50 OFFSET 100",
+    )
+    .await;
+    assert!(p.contains("projects_zone_stage_total") && !p.contains("TEMP B-TREE"), "{p}");
+    let p = plan(&db, "SELECT * FROM hazards WHERE zone_id = 1 ORDER BY found_date DESC, id DESC LIMIT 50").await;
+    // SQLite may take hazards_found (zone_id, found_date): its entries end with the rowid (= id),
+    // so it is in (found_date, id) order as well; PostgreSQL needs hazards_zone_found_id
+    assert!(p.contains("USING INDEX hazards_") && !p.contains("TEMP B-TREE"), "{p}");
+    let p = plan(
+        &db,
+        "SELECT zone_id, value FROM indicator_values WHERE indicator_id = 1 AND year = 2025 AND month = 12 AND is_estimate = FALSE",
+    )
+    .await;
+    assert!(p.contains("COVERING INDEX indicator_values_rank"), "{p}");
+}
