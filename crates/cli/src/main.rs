@@ -35,7 +35,15 @@ enum Command {
         demo: bool,
     },
     /// Load the demo data into the configured database and exit.
-    Demo,
+    Demo {
+        /// Generate a large invented data set instead (zone, city, province or national) into
+        /// an empty database, for benchmarks.
+        #[arg(long)]
+        scale: Option<String>,
+        /// The seed of the generator (the same seed writes the same rows).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Bring the database schema up to date and exit.
     Migrate,
     /// Development zones.
@@ -87,7 +95,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve { demo, .. } => commands::serve(&cfg, demo).await,
-            Command::Demo => commands::demo(&cfg).await,
+            Command::Demo { scale: Some(scale), seed } => commands::demo_scale(&cfg, &scale, seed).await,
+            Command::Demo { scale: None, .. } => commands::demo(&cfg).await,
             Command::Migrate => commands::migrate(&cfg).await,
             Command::Zone { command } => commands::zone(&cfg, command).await,
             Command::User { command } => commands::user(&cfg, command).await,

@@ -225,6 +225,21 @@ fn report_from_the_command_line() {
     assert!(
         md.contains("出让标准地 [3 宗 220.41 亩](/land/parcels?status=transferred&from=2025-01-01&to=2025-06-30)。")
     );
+    assert!(md.contains("【待填写："), "no paragraphs written yet");
+    // the staff's latest paragraphs go into the command line's report as into the page's
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = kaifaqu_store::Db::connect(&format!("sqlite://{}", dir.path().join("data/kaifaqu.db").display()))
+            .await
+            .unwrap();
+        let zone = kaifaqu_store::zones::list(&db, &kaifaqu_store::Scope::System).await.unwrap()[0].id;
+        let mut n = std::collections::BTreeMap::new();
+        n.insert("highlights".to_string(), "命令行也写进了这段亮点。".to_string());
+        let actor = kaifaqu_store::Actor::system("test");
+        kaifaqu_store::report_drafts::save(&db, &actor, zone, "half_year", "2025-H1", &n).await.unwrap();
+    });
+    let o = kaifaqu(dir.path(), &[&args[..], &["--format", "md"]].concat(), None);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("命令行也写进了这段亮点。"), "{}", text(&o));
     let o = kaifaqu(dir.path(), &[&args[..], &["--format", "docx", "--output", "h1.docx"]].concat(), None);
     assert!(o.status.success(), "{}", text(&o));
     let bytes = std::fs::read(dir.path().join("h1.docx")).unwrap();
@@ -237,4 +252,42 @@ fn report_from_the_command_line() {
     }
     let o = kaifaqu(dir.path(), &["report", "--zone", "无此开发区", "--period", "2025-H1"], None);
     assert!(!o.status.success() && text(&o).contains("找不到开发区"));
+}
+
+#[test]
+fn report_tables_checks_and_the_zones_template_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(kaifaqu(dir.path(), &["demo"], None).status.success());
+    let args = ["report", "--zone", "襄垣经济技术开发区", "--template", "half_year", "--period", "2025-H1"];
+    // the tables as a workbook, without problems: nothing on standard error but the summary
+    let o = kaifaqu(dir.path(), &[&args[..], &["--format", "xlsx", "--output", "h1.xlsx", "--strict"]].concat(), None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("不一致"), "{}", text(&o));
+    assert!(std::fs::read(dir.path().join("h1.xlsx")).unwrap().starts_with(b"PK"));
+    let o = kaifaqu(dir.path(), &[&args[..], &["--format", "xlsx"]].concat(), None);
+    assert!(!o.status.success() && text(&o).contains("--output"));
+    // the zone's own copy of the template is used, and its wrong 合计 is reported
+    let url = format!("sqlite://{}", dir.path().join("data/kaifaqu.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = kaifaqu_store::open(&url).await.unwrap();
+        let zone = kaifaqu_store::zones::list(&db, &kaifaqu_store::Scope::System).await.unwrap()[0].id;
+        let source = kaifaqu_reports::template::builtin("half_year").unwrap().source;
+        let wrong = source
+            .replace("| 合计 | [{{ plan.count }}]", "| 合计 | [{{ plan.count + 1 }}]")
+            .replace("工作计划", "工作安排");
+        let actor = kaifaqu_store::Actor::system("测试");
+        kaifaqu_store::report_templates::save(&db, &actor, zone, "half_year", &wrong, None).await.unwrap();
+        db.close().await;
+    });
+    let o = kaifaqu(dir.path(), &[&args[..], &["--format", "md"]].concat(), None);
+    assert!(o.status.success(), "problems are reported, the report still written: {}", text(&o));
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(md.contains("工作总结和下半年工作安排"), "the zone's template: {md}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("报告核对发现 1 处不一致") && err.contains("为 59，但上面各行之和为 58"), "{err}");
+    let o =
+        kaifaqu(dir.path(), &[&args[..], &["--format", "docx", "--output", "strict.docx", "--strict"]].concat(), None);
+    assert!(!o.status.success() && text(&o).contains("--strict"), "{}", text(&o));
+    assert!(!dir.path().join("strict.docx").exists(), "nothing written");
 }

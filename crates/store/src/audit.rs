@@ -204,6 +204,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("task", "重点工作任务"),
     ("task_milestone", "任务节点"),
     ("report_draft", "报告文字"),
+    ("report_template", "报告模板"),
 ];
 
 pub fn entity_label(code: &str) -> &str {

@@ -65,6 +65,20 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_extra: "",
         postgres_extra: "",
     },
+    Migration {
+        version: 8,
+        name: "report_templates",
+        sql: include_str!("migrations/0008_report_templates.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
+    Migration {
+        version: 9,
+        name: "indexes",
+        sql: include_str!("migrations/0009_indexes.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
 ];
 
 /// The schema version this program writes.

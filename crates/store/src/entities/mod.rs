@@ -30,6 +30,7 @@ pub mod problem;
 pub mod project;
 pub mod project_event;
 pub mod report_draft;
+pub mod report_template;
 pub mod safety_entry;
 pub mod safety_profile;
 pub mod safety_setting;
