@@ -57,3 +57,49 @@ app_test!(every_page_carries_the_security_headers, |app: TestApp| async move {
     assert!(checked > 30, "the crawl reached only {checked} pages");
     assert!(missing.is_empty(), "{missing:#?}");
 });
+
+#[tokio::test]
+async fn session_cookies_are_host_prefixed_secure_and_fresh_at_each_login_sqlite() {
+    host_cookies(kaifaqu_store::Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn session_cookies_are_host_prefixed_secure_and_fresh_at_each_login_postgres() {
+    host_cookies(kaifaqu_store::Engine::Postgres).await;
+}
+
+async fn host_cookies(engine: kaifaqu_store::Engine) {
+    let Some(app) = TestApp::spawn_with(engine, support::Options { secure_cookies: true, ..Default::default() }).await
+    else {
+        return;
+    };
+    let login = || async {
+        let r = TestApp::client()
+            .post(app.url("/login"))
+            .form(&[("login_name", "admin"), ("password", app.password.as_str()), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        r.headers().get("set-cookie").unwrap().to_str().unwrap().to_string()
+    };
+    let (a, b) = (login().await, login().await);
+    for c in [&a, &b] {
+        assert!(c.starts_with("__Host-kfq_session="), "{c}");
+        for attr in ["; Secure", "; HttpOnly", "; SameSite=Lax", "; Path=/"] {
+            assert!(c.contains(attr), "{attr} missing: {c}");
+        }
+        assert!(!c.to_ascii_lowercase().contains("domain="), "{c}");
+    }
+    let value = |c: &str| c.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    let (va, vb) = (value(&a), value(&b));
+    assert_ne!(va, vb, "every login gets a new session id");
+    assert!(va.len() >= 32 && va.chars().all(|c| c.is_ascii_hexdigit()), "≥ 128 bits: {va}");
+    // the cookie authenticates under its prefixed name only
+    let get = |cookie: String| {
+        let url = app.url("/account");
+        async move { TestApp::client().get(url).header("cookie", cookie).send().await.unwrap().status() }
+    };
+    assert_eq!(get(format!("__Host-kfq_session={va}")).await, 200);
+    assert_eq!(get(format!("kfq_session={va}")).await, 303, "the unprefixed name is not accepted");
+}
