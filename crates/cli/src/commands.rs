@@ -29,6 +29,11 @@ pub fn init_logging(filter: &str) {
 /// Opens the database and runs migrations; errors say what to do.
 pub(crate) async fn open(cfg: &Config) -> Result<Db> {
     let db = kaifaqu_store::open(&cfg.database_url).await.map_err(store_err)?;
+    // the audit chain's key, before anything is written (after the database opened, so a
+    // database that cannot be opened leaves no key file behind)
+    let key_file = cfg.audit_key_file();
+    let key = kaifaqu_store::audit_chain::load_or_create_key_file(&key_file).map_err(store_err)?;
+    kaifaqu_store::audit_chain::install_key(key).map_err(store_err)?;
     tracing::info!(database = %db.display_url(), "database ready");
     Ok(db)
 }

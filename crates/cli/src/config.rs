@@ -19,6 +19,7 @@ pub struct Config {
     pub limits: Limits,
     pub attachments: Attachments,
     pub notify: NotifyConfig,
+    pub audit: AuditConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -96,6 +97,7 @@ impl Default for Config {
             limits: Limits::default(),
             attachments: Attachments::default(),
             notify: NotifyConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -122,6 +124,15 @@ impl Default for Attachments {
     fn default() -> Self {
         Attachments { dir: PathBuf::from("data/attachments"), max_mib: 20 }
     }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The audit chain's key (64 hex digits), created on first use; empty: `data/audit.key`.
+    /// The same key verifies the database's backups. Keep it apart from the backups and readable
+    /// by the service account only.
+    pub key_file: PathBuf,
 }
 
 /// Values given on the command line (highest precedence).
@@ -221,7 +232,19 @@ impl Config {
         if let Some((_, v)) = get("KAIFAQU_NOTIFY_DIGEST_TIME") {
             self.notify.digest_time = v;
         }
+        if let Some((_, v)) = get("KAIFAQU_AUDIT_KEY_FILE") {
+            self.audit.key_file = PathBuf::from(v);
+        }
         Ok(())
+    }
+
+    /// Where the audit chain's key is kept (see [`AuditConfig::key_file`]).
+    pub fn audit_key_file(&self) -> PathBuf {
+        if self.audit.key_file.as_os_str().is_empty() {
+            PathBuf::from("data/audit.key")
+        } else {
+            self.audit.key_file.clone()
+        }
     }
 
     fn check(&self) -> Result<()> {

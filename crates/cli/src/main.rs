@@ -1,6 +1,7 @@
 //! `kaifaqu`: the one binary — serve the web application, load demo data, migrate, manage
 //! zones and users, back up.
 
+mod audit;
 mod commands;
 mod config;
 mod report;
@@ -63,6 +64,11 @@ enum Command {
     },
     /// Write a report of a zone for a period (Markdown or DOCX) from the live data.
     Report(report::ReportArgs),
+    /// The audit log: verify its hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
     /// Print the program and schema versions.
     Version,
 }
@@ -102,6 +108,7 @@ fn main() -> ExitCode {
             Command::User { command } => commands::user(&cfg, command).await,
             Command::Backup { file } => commands::backup(&cfg, &file).await,
             Command::Report(args) => report::report(&cfg, args).await,
+            Command::Audit { command } => audit::run(&cfg, command).await,
             Command::Version => {
                 println!(
                     "kaifaqu {}（数据库结构版本 {}）",

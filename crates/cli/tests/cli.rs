@@ -291,3 +291,53 @@ fn report_tables_checks_and_the_zones_template_from_the_command_line() {
     assert!(!o.status.success() && text(&o).contains("--strict"), "{}", text(&o));
     assert!(!dir.path().join("strict.docx").exists(), "nothing written");
 }
+
+#[test]
+fn audit_verify_finds_the_log_intact_and_then_the_altered_record() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(kaifaqu(dir.path(), &["demo"], None).status.success());
+    let key = dir.path().join("data/audit.key");
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    assert_eq!(key_text.trim().len(), 64, "a 256-bit key in hex");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let o = kaifaqu(dir.path(), &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("审计日志完整"), "{}", text(&o));
+    // a backup verifies with the same key
+    assert!(kaifaqu(dir.path(), &["backup", "copy.db"], None).status.success());
+    let o = kaifaqu(dir.path(), &["audit", "verify", "--database", "sqlite://copy.db"], None);
+    assert!(o.status.success() && text(&o).contains("审计日志完整"), "{}", text(&o));
+
+    // someone with the database but not the key changes a record
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let id: i64 = rt.block_on(async {
+        let db = kaifaqu_store::Db::connect(&format!("sqlite://{}", dir.path().join("data/kaifaqu.db").display()))
+            .await
+            .unwrap();
+        db.conn.execute_unprepared("DROP TRIGGER audit_log_no_update").await.unwrap();
+        let row = db
+            .conn
+            .query_one_raw(Statement::from_string(db.backend(), "SELECT MAX(id) AS id FROM audit_log"))
+            .await
+            .unwrap()
+            .unwrap();
+        let id: i64 = row.try_get("", "id").unwrap();
+        db.conn
+            .execute_unprepared(&format!("UPDATE audit_log SET login_name = 'someone' WHERE id = {id}"))
+            .await
+            .unwrap();
+        id
+    });
+    let o = kaifaqu(dir.path(), &["audit", "verify"], None);
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert!(out.contains("审计日志被改动") && out.contains(&format!("审计记录 #{id}")), "{out}");
+    // and the wrong key does not verify even the untouched copy
+    std::fs::write(&key, format!("{}\n", "0".repeat(64))).unwrap();
+    let o = kaifaqu(dir.path(), &["audit", "verify", "--database", "sqlite://copy.db"], None);
+    assert!(!o.status.success(), "{}", text(&o));
+}

@@ -4,7 +4,8 @@
 //! workbooks back with `calamine`. Money stays exact in [`kaifaqu_domain::money::Wan`]: totals
 //! are summed in 万元 and written as values (never formulas, whose cached results would read
 //! as 0), and numbers read back from cells are rounded to whole 万元 before anything else.
-//! All texts shown to users are in Chinese.
+//! All texts shown to users are in Chinese. Every uploaded workbook passes [`untrusted::check`]
+//! (bounded decompression, cell-range and shared-string limits, no DOCTYPE) before calamine.
 //!
 //! Documents go through [`doc::Doc`]: [`markdown`] reads the Markdown staff and templates
 //! write, [`doc`] renders Markdown and the HTML preview, and [`docx`] writes the `.docx` laid
@@ -25,3 +26,4 @@ pub mod stats_table;
 pub mod table;
 pub mod task_table;
 pub mod template;
+pub mod untrusted;

@@ -110,6 +110,8 @@ enum ReportError {
     Read(#[from] calamine::Error),
     #[error("表格中没有工作表")]
     NoSheet,
+    #[error("{0}")]
+    Refused(crate::untrusted::Refused),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -356,6 +358,7 @@ struct Sheet {
 
 impl Sheet {
     fn read(bytes: &[u8]) -> Result<Sheet, ReportError> {
+        crate::untrusted::check(bytes).map_err(ReportError::Refused)?;
         let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))?;
         let name = workbook.sheet_names().into_iter().next().ok_or(ReportError::NoSheet)?;
         let range = workbook.worksheet_range_at(0).ok_or(ReportError::NoSheet)??;

@@ -74,6 +74,7 @@ fn excel_date(serial: f64) -> Option<NaiveDate> {
 /// Reads the first sheet of `bytes`: the header row is the first of the top rows that has a cell
 /// matching `cols[key]`; required columns missing are errors naming them.
 pub fn read(bytes: &[u8], cols: &[Col], key: usize) -> Result<Rows, Vec<CellError>> {
+    crate::untrusted::check(bytes).map_err(|r| whole_file(r.0))?;
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| whole_file(format!("无法读取 Excel 文件，请上传 .xlsx、.xls 或 .ods 格式的表格（{e}）")))?;
     let range = match wb.worksheet_range_at(0) {
@@ -145,7 +146,7 @@ mod tests {
         let err = read(&bytes, &[Col::required("日期"), Col::required("名称（节日）")], 0).unwrap_err();
         assert_eq!(err[0].reason, "缺少“名称（节日）”列");
         assert_eq!(err[0].row, 2);
-        assert!(read(b"not a workbook", &cols, 0).unwrap_err()[0].reason.contains("无法读取"));
+        assert!(read(b"not a workbook", &cols, 0).unwrap_err()[0].reason.contains("不是 Excel 表格"));
     }
 
     #[test]

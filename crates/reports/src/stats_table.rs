@@ -63,6 +63,7 @@ fn unit_of(header: &str) -> Option<String> {
 /// mentioning 增速, 增长 or 同比. Empty rows and 合计 rows are skipped.
 pub fn import(bytes: &[u8]) -> Result<StatTable, Vec<CellError>> {
     let whole = |reason: String| vec![CellError { row: 0, column: String::new(), reason }];
+    crate::untrusted::check(bytes).map_err(|r| whole(r.0))?;
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e| whole(format!("无法读取 Excel 文件（请上传 .xlsx）：{e}")))?;
     let range = wb

@@ -46,7 +46,12 @@ pub fn export(sheet: &str, title: &str, headers: &[&str], rows: &[Vec<Cell>]) ->
     let money = Format::new().set_border(FormatBorder::Thin).set_num_format("0.00").set_align(FormatAlign::Top);
     let int = Format::new().set_border(FormatBorder::Thin).set_num_format("0").set_align(FormatAlign::Top);
     let last_col = headers.len().saturating_sub(1) as u16;
-    ws.merge_range(0, 0, 0, last_col, title, &title_fmt).map_err(err)?;
+    if last_col == 0 {
+        // Excel has no one-cell merge: a one-column table's title is a plain cell
+        ws.write_string_with_format(0, 0, title, &title_fmt).map_err(err)?;
+    } else {
+        ws.merge_range(0, 0, 0, last_col, title, &title_fmt).map_err(err)?;
+    }
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(1, c as u16, *h, &head).map_err(err)?;
         let width = rows

@@ -2,10 +2,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kaifaqu_domain::audit::{Action, FieldChange, diff};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
+    TransactionTrait,
+};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::audit_chain;
 use crate::entities::audit_log;
 use crate::{Actor, Db, Page, Scope, StoreError};
 
@@ -45,23 +49,58 @@ pub struct Change<'a> {
     pub after: Value,
 }
 
-/// Appends one record on `conn` (pass the write's transaction so both commit or neither).
-pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, change: Change<'_>) -> Result<(), StoreError> {
-    let changes = diff(&change.before, &change.after, SECRET_FIELDS);
+/// Appends one record on `conn` (pass the write's transaction so both commit or neither),
+/// linked into its zone's hash chain (see [`crate::audit_chain`]). If the record cannot be
+/// written, the error fails the caller's transaction: no audited change happens unaudited.
+pub async fn append<C: ConnectionTrait + TransactionTrait>(
+    conn: &C,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let changes =
+        serde_json::to_string(&diff(&change.before, &change.after, SECRET_FIELDS)).unwrap_or_else(|_| "[]".into());
+    let zone_id = change.zone_id.or(actor.zone_id);
+    let chain = audit_chain::chain_of(zone_id);
+    let at = audit_chain::now();
+    let action = change.action.code();
+    // a savepoint inside the caller's transaction, or a transaction of its own
+    let txn = conn.begin().await?;
+    let (seq, prev) = audit_chain::advance(&txn, chain).await?;
+    let hash = audit_chain::link(
+        &prev,
+        chain,
+        seq,
+        &audit_chain::Linked {
+            at,
+            user_id: actor.user_id,
+            login_name: Some(&actor.login_name),
+            zone_id,
+            ip: actor.ip.as_deref(),
+            entity: change.entity,
+            entity_id: change.entity_id.as_deref(),
+            action,
+            summary: &change.summary,
+            changes: &changes,
+        },
+    );
+    audit_chain::set_head(&txn, chain, &hash).await?;
     let row = audit_log::ActiveModel {
-        at: Set(Utc::now()),
+        at: Set(at),
         user_id: Set(actor.user_id),
         login_name: Set(Some(actor.login_name.clone())),
-        zone_id: Set(change.zone_id.or(actor.zone_id)),
+        zone_id: Set(zone_id),
         ip: Set(actor.ip.clone()),
         entity: Set(change.entity.to_string()),
         entity_id: Set(change.entity_id),
-        action: Set(change.action.code().to_string()),
+        action: Set(action.to_string()),
         summary: Set(change.summary),
-        changes: Set(serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into())),
+        changes: Set(changes),
+        chain_seq: Set(Some(seq)),
+        chain_hash: Set(Some(hash)),
         ..Default::default()
     };
-    row.insert(conn).await?;
+    row.insert(&txn).await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -310,6 +310,16 @@ pub(crate) async fn store_password(
     Ok(())
 }
 
+/// The words a password of an account in `zone_id` must not contain: the unit words and the
+/// zone's own name (see `kaifaqu_domain::password::context_words`).
+pub(crate) async fn password_context(db: &Db, zone_id: Option<i64>) -> Result<Vec<String>, StoreError> {
+    let name = match zone_id {
+        Some(z) => crate::entities::zone::Entity::find_by_id(z).one(&db.conn).await?.map(|m| m.name),
+        None => None,
+    };
+    Ok(password::context_words(name.as_deref()))
+}
+
 /// A user changes their own password; every session of theirs ends (they log in again).
 pub async fn change_own_password(db: &Db, actor: &Actor, old: &str, new: &str) -> Result<(), StoreError> {
     let id = actor.user_id.ok_or(StoreError::NotFound)?;
@@ -318,7 +328,8 @@ pub async fn change_own_password(db: &Db, actor: &Actor, old: &str, new: &str) -
     if !verify_password(old, &m.password_hash) {
         e.add("old_password", "原密码不正确");
     }
-    if let Err(msg) = password::check(new, &m.login_name) {
+    let context = password_context(db, m.zone_id).await?;
+    if let Err(msg) = password::check_in(new, &m.login_name, &context) {
         e.add("new_password", msg);
     } else if old == new {
         e.add("new_password", "新密码不能与原密码相同");

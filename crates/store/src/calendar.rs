@@ -227,7 +227,7 @@ async fn year_rows<C: ConnectionTrait>(
 }
 
 /// Replaces the stored rows of `year` by `days`, with one audit record.
-async fn replace_year<C: ConnectionTrait>(
+async fn replace_year<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     actor: &Actor,
     zone_id: i64,

@@ -1295,10 +1295,21 @@ async fn finish(db: &Db, ids: &Ids, scale: &Scale, seed: u64) -> Result<(), Stor
         }
     }
     let summary = format!("生成规模数据 {}（种子 {seed}）", scale.name);
-    let audit = format!(
-        "INSERT INTO audit_log (at, login_name, entity, action, summary, changes) VALUES ('{STAMP}', '演示数据', 'zone', 'create', '{summary}', '{{}}')"
-    );
-    db.conn.execute_unprepared(&audit).await?;
+    // through the one audit path, so the record is on the (system) hash chain
+    crate::audit::append(
+        &db.conn,
+        &crate::Actor::system("演示数据"),
+        crate::audit::Change {
+            zone_id: None,
+            entity: "zone",
+            entity_id: None,
+            action: kaifaqu_domain::audit::Action::Create,
+            summary,
+            before: serde_json::Value::Null,
+            after: serde_json::Value::Null,
+        },
+    )
+    .await?;
     // planner statistics from a sample (fast at any size)
     if db.engine == Engine::Sqlite {
         db.conn.execute_unprepared("PRAGMA analysis_limit = 1000; ANALYZE").await?;

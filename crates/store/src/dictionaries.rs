@@ -140,7 +140,7 @@ pub async fn create(db: &Db, actor: &Actor, zone_id: i64, f: &ItemForm) -> Resul
 }
 
 /// Validates and inserts on `conn` (the caller's transaction), audited; returns the new id.
-pub(crate) async fn insert<C: ConnectionTrait>(
+pub(crate) async fn insert<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     actor: &Actor,
     zone_id: i64,

@@ -275,7 +275,12 @@ fn view(m: &indicator_value::Model) -> serde_json::Value {
     })
 }
 
-async fn upsert<C: ConnectionTrait>(conn: &C, actor: &Actor, p: &Parsed, period: Period) -> Result<(), StoreError> {
+async fn upsert<C: ConnectionTrait + TransactionTrait>(
+    conn: &C,
+    actor: &Actor,
+    p: &Parsed,
+    period: Period,
+) -> Result<(), StoreError> {
     let is_estimate = p.source == "estimate";
     let existing = indicator_value::Entity::find()
         .filter(indicator_value::Column::ZoneId.eq(p.zone_id))

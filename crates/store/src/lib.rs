@@ -8,6 +8,7 @@ pub mod approval_cases;
 pub mod approval_powers;
 pub mod attachments;
 pub mod audit;
+pub mod audit_chain;
 pub mod auth;
 pub mod backup;
 pub mod calendar;

@@ -79,6 +79,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_extra: "",
         postgres_extra: "",
     },
+    Migration {
+        version: 10,
+        name: "audit_chain",
+        sql: include_str!("migrations/0010_audit_chain.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
 ];
 
 /// The schema version this program writes.

@@ -459,7 +459,7 @@ pub async fn create_in(db: &Db, actor: &Actor, zone_id: i64, f: &RecordForm) -> 
     Ok(to_record(m, &fs))
 }
 
-async fn insert<C: ConnectionTrait>(
+async fn insert<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     actor: &Actor,
     zone_id: i64,
@@ -490,7 +490,7 @@ async fn insert<C: ConnectionTrait>(
     Ok(m)
 }
 
-async fn update_model<C: ConnectionTrait>(
+async fn update_model<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     actor: &Actor,
     before: per_mu_record::Model,

@@ -205,7 +205,7 @@ fn apply(am: &mut problem::ActiveModel, v: Valid) {
     am.updated_at = Set(chrono::Utc::now());
 }
 
-pub(crate) async fn insert<C: ConnectionTrait>(
+pub(crate) async fn insert<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     actor: &Actor,
     zone_id: i64,

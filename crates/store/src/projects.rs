@@ -359,7 +359,7 @@ fn apply(am: &mut project::ActiveModel, v: Valid) {
 
 const DUPLICATE: &str = "本年度已有同名项目";
 
-pub(crate) async fn insert<C: ConnectionTrait>(
+pub(crate) async fn insert<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     actor: &Actor,
     zone_id: i64,

@@ -515,7 +515,7 @@ fn apply(am: &mut task::ActiveModel, v: &Valid) {
     am.evidence = Set(v.evidence.clone());
 }
 
-async fn insert_valid<C: ConnectionTrait>(
+async fn insert_valid<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     actor: &Actor,
     zone_id: i64,
@@ -624,7 +624,7 @@ async fn milestones_of<C: ConnectionTrait>(
 
 /// Saves `am` over `before` if its version (and status) are still current, with an audit
 /// record; returns the row after.
-async fn save<C: ConnectionTrait>(
+async fn save<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     actor: &Actor,
     before: &task::Model,

@@ -175,7 +175,12 @@ pub async fn create(db: &Db, actor: &Actor, home: Option<Home>, f: &UserForm) ->
         (Home::Zone(_), Role::City) => e.add("role", "开发区账号不能是“市级”角色"),
         _ => {}
     }
-    if let Err(m) = password::check(&f.password, &v.login_name) {
+    let zone = match home {
+        Home::Zone(z) => Some(z),
+        Home::City(_) => None,
+    };
+    let context = auth::password_context(db, zone).await?;
+    if let Err(m) = password::check_in(&f.password, &v.login_name, &context) {
         e.add("password", m);
     }
     if let Home::Zone(z) = home {
@@ -357,7 +362,8 @@ pub async fn reset_password(db: &Db, actor: &Actor, id: i64, new_password: &str)
     if let Some(z) = before.zone_id {
         actor.write_zone(z)?;
     }
-    password::check(new_password, &before.login_name).map_err(|m| Invalid::one("password", m))?;
+    let context = auth::password_context(db, before.zone_id).await?;
+    password::check_in(new_password, &before.login_name, &context).map_err(|m| Invalid::one("password", m))?;
     let must_change = Some(id) != actor.user_id && !actor.is_system();
     auth::store_password(db, actor, &before, new_password, must_change, "重设密码").await
 }

@@ -185,3 +185,33 @@ db_test!(login_lockout_and_sessions, |db: Db| async move {
     assert!(auth::session(&db, &short, &s.token).await.unwrap().is_none());
     assert!(auth::session(&db, &policy, &s.token).await.unwrap().is_none());
 });
+
+db_test!(passwords_may_not_be_common_nor_carry_the_units_words, |db: Db| async move {
+    let (home, _) = demo_db(&db).await;
+    let form = |login: &str, password: &str| UserForm {
+        login_name: login.into(),
+        display_name: "王".into(),
+        role: "staff".into(),
+        password: password.into(),
+        ..Default::default()
+    };
+    let admin = Actor::system("cli");
+    for (pw, why) in [
+        ("襄垣Tq7#mZ2v", "单位名称"),
+        ("Xy9#经开区ab", "单位名称"),
+        ("P@ssw0rd2025", "常见密码"),
+        ("Admin@123", "常见密码"),
+    ] {
+        match users::create(&db, &admin, Some(Home::Zone(home)), &form("wang", pw)).await {
+            Err(StoreError::Invalid(i)) => {
+                let m = i.message_for("password").unwrap_or_default().to_string();
+                assert!(m.contains(why), "{pw}: {m}");
+            }
+            other => panic!("{pw} accepted: {other:?}"),
+        }
+    }
+    let u = users::create(&db, &admin, Some(Home::Zone(home)), &form("wang", "Tq7#mZ2vLong")).await.unwrap();
+    // an admin's reset follows the same rules
+    let err = users::reset_password(&db, &admin, u.id, "襄垣2025#Ab").await.unwrap_err().to_string();
+    assert!(err.contains("单位名称"), "{err}");
+});

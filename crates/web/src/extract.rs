@@ -10,6 +10,14 @@ use kaifaqu_store::users::User;
 use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "kfq_session";
+/// The session cookie's name when cookies are `Secure` (behind TLS): the `__Host-` prefix makes
+/// the browser refuse it unless it is Secure, for path `/` and without a domain (ASVS 3.3.3).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-kfq_session";
+
+/// The session cookie's name for the deployment.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+}
 
 /// How the request was authenticated.
 #[derive(Debug, Clone)]

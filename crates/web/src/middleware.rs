@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kaifaqu_store::auth;
 
 use crate::error::{AppError, ErrorInfo};
-use crate::extract::{Auth, CurrentUser, SESSION_COOKIE};
+use crate::extract::{Auth, CurrentUser, session_cookie_name};
 use crate::shell::ErrorPage;
 use crate::state::AppState;
 
@@ -102,7 +102,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             }
             Err(e) => return AppError::from(e).into_response(),
         }
-    } else if let Some(token) = cookie_value(req.headers(), SESSION_COOKIE) {
+    } else if let Some(token) = cookie_value(req.headers(), session_cookie_name(state.secure_cookies)) {
         match auth::session(&state.db, &state.policy, &token).await {
             Ok(Some(s)) => Some(CurrentUser {
                 user: s.user,

@@ -16,6 +16,8 @@ pub struct Model {
     pub action: String,
     pub summary: String,
     pub changes: String,
+    pub chain_seq: Option<i64>,
+    pub chain_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::assets;
 use crate::error::{AppError, AppResult};
-use crate::extract::{AppForm, Auth, CurrentUser, SESSION_COOKIE};
+use crate::extract::{AppForm, Auth, CurrentUser, session_cookie_name};
 use crate::middleware::ClientIp;
 use crate::shell::{Shell, html};
 use crate::state::AppState;
@@ -87,10 +87,9 @@ struct LoginForm {
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .expect("cookie is ASCII")
+    let name = session_cookie_name(state.secure_cookies);
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
+        .expect("cookie is ASCII")
 }
 
 async fn login(

@@ -28,6 +28,7 @@ pub struct Options {
     pub policy: AuthPolicy,
     pub limits: Limits,
     pub max_attachment: u64,
+    pub secure_cookies: bool,
 }
 
 impl Default for Options {
@@ -37,6 +38,7 @@ impl Default for Options {
             policy: AuthPolicy::default(),
             limits: Limits::default(),
             max_attachment: 20 * 1024 * 1024,
+            secure_cookies: false,
         }
     }
 }
@@ -59,7 +61,7 @@ impl TestApp {
             storage: Storage::local(&dir, opts.max_attachment).unwrap(),
             policy: Arc::new(opts.policy),
             limits: opts.limits,
-            secure_cookies: false,
+            secure_cookies: opts.secure_cookies,
             trust_proxy: false,
             notify: opts.notify,
         };
