@@ -19,10 +19,28 @@ fn unique(prefix: &str) -> String {
     )
 }
 
+/// Removes the test databases earlier runs left in `dir` (older than six hours, so a run going
+/// on beside this one keeps its files), once per process: the suite writes a few GB a run.
+fn sweep_old(dir: &std::path::Path) {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let limit = std::time::Duration::from_secs(6 * 3600);
+        for e in entries.flatten() {
+            let old =
+                e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|a| a > limit);
+            if old {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    });
+}
+
 /// A migrated SQLite database in a new temporary file.
 pub async fn sqlite() -> Db {
     let dir = std::env::temp_dir().join("kaifaqu-tests");
     std::fs::create_dir_all(&dir).expect("temp dir");
+    sweep_old(&dir);
     let path = dir.join(format!("{}.db", unique("t")));
     crate::open(&format!("sqlite://{}", path.display())).await.expect("sqlite test database")
 }
