@@ -25,6 +25,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
+use crate::auth::hex;
 use crate::entities::audit_log;
 
 /// Length of the chain key in bytes.
@@ -95,14 +96,6 @@ fn parse_hex_key(s: &str) -> Option<[u8; KEY_LEN]> {
         *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
     }
     Some(key)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// HMAC-SHA256 (RFC 2104) of `msg` under `key` (at most one block, 64 bytes).

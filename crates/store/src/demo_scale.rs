@@ -19,6 +19,7 @@ use sea_orm::sqlx::{self, AssertSqlSafe, Sqlite};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement, TransactionTrait};
 use sha2::{Digest, Sha256};
 
+use crate::auth::hex;
 use crate::db::Engine;
 use crate::{Db, StoreError};
 
@@ -130,13 +131,6 @@ impl ScaleReport {
         }
         hex(&h.finalize())
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().fold(String::new(), |mut s, x| {
-        let _ = write!(s, "{x:02x}");
-        s
-    })
 }
 
 /// splitmix64: small, fast, deterministic.

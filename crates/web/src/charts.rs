@@ -161,11 +161,17 @@ fn point(s: &Series, i: usize) -> Option<i64> {
 }
 
 fn open_svg(out: &mut String, title: &str, desc: &str) {
+    open_svg_as(out, title, desc, HEIGHT, "", 12);
+}
+
+/// The opening of every chart: the `<svg>` element of `height` with its accessible title and
+/// description (`kind`: an extra class such as " funnel"), and the title drawn on top.
+fn open_svg_as(out: &mut String, title: &str, desc: &str, height: i64, kind: &str, font_size: u32) {
     let t = esc(title);
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"{t}\" \
-         class=\"chart-svg\" font-size=\"12\" fill=\"{TEXT_COLOR}\"><title>{t}</title><desc>{}</desc>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{t}\" \
+         class=\"chart-svg{kind}\" font-size=\"{font_size}\" fill=\"{TEXT_COLOR}\"><title>{t}</title><desc>{}</desc>",
         esc(desc)
     );
     let _ = write!(
@@ -334,12 +340,11 @@ fn count_points(s: &Series, n: usize) -> usize {
 }
 
 fn no_data(out: &mut String) {
-    let _ = write!(
-        out,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#888\">暂无数据</text>",
-        LEFT + PLOT_W / 2,
-        TOP + PLOT_H / 2
-    );
+    no_data_at(out, LEFT + PLOT_W / 2, TOP + PLOT_H / 2);
+}
+
+fn no_data_at(out: &mut String, x: i64, y: i64) {
+    let _ = write!(out, "<text x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" fill=\"#888\">暂无数据</text>");
 }
 
 /// Bars for `bars` (in `bar_unit`, 1/`scale` of it) and, optionally, a line with markers for
@@ -506,22 +511,9 @@ pub fn funnel(title: &str, steps: &[FunnelStep]) -> String {
         })
         .collect();
     let mut out = String::new();
-    let t = esc(title);
-    let _ = write!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{t}\" \
-         class=\"chart-svg funnel\" font-size=\"14\" fill=\"{TEXT_COLOR}\"><title>{t}</title><desc>{}</desc>\
-         <text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">{t}</text>",
-        esc(&desc.join("；")),
-        WIDTH / 2
-    );
+    open_svg_as(&mut out, title, &desc.join("；"), height, " funnel", 14);
     if steps.is_empty() {
-        let _ = write!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#888\">暂无数据</text>",
-            WIDTH / 2,
-            top + 26
-        );
+        no_data_at(&mut out, WIDTH / 2, top + 26);
     }
     for (i, s) in steps.iter().enumerate() {
         let y = top + i64::try_from(i).unwrap_or(0) * row_h;
@@ -605,22 +597,9 @@ pub fn progress(title: &str, rows: &[Progress]) -> String {
     let x0 = label_w;
     let desc: Vec<String> = rows.iter().map(progress_text).collect();
     let mut out = String::new();
-    let t = esc(title);
-    let _ = write!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{t}\" \
-         class=\"chart-svg progress\" font-size=\"13\" fill=\"{TEXT_COLOR}\"><title>{t}</title><desc>{}</desc>\
-         <text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">{t}</text>",
-        esc(&desc.join("；")),
-        WIDTH / 2
-    );
+    open_svg_as(&mut out, title, &desc.join("；"), height, " progress", 13);
     if rows.is_empty() {
-        let _ = write!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#888\">暂无数据</text>",
-            WIDTH / 2,
-            top + 20
-        );
+        no_data_at(&mut out, WIDTH / 2, top + 20);
     }
     for (i, r) in rows.iter().enumerate() {
         let y = top + i64::try_from(i).unwrap_or(0) * row_h;
@@ -728,7 +707,6 @@ pub fn small_multiples(title: &str, panels: &[Panel], columns: usize) -> String 
     let (pw, ph) = (WIDTH / columns, 230_i64);
     let height = 40 + rows.max(1) * ph;
     let mut out = String::new();
-    let t = esc(title);
     let desc: Vec<String> = panels
         .iter()
         .map(|p| {
@@ -744,16 +722,9 @@ pub fn small_multiples(title: &str, panels: &[Panel], columns: usize) -> String 
             format!("{}：{}", p.title, items.join("，"))
         })
         .collect();
-    let _ = write!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{t}\" \
-         class=\"chart-svg multiples\" font-size=\"11\" fill=\"{TEXT_COLOR}\"><title>{t}</title><desc>{}</desc>\
-         <text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">{t}</text>",
-        esc(&desc.join("；")),
-        WIDTH / 2
-    );
+    open_svg_as(&mut out, title, &desc.join("；"), height, " multiples", 11);
     if panels.is_empty() {
-        let _ = write!(out, "<text x=\"{}\" y=\"70\" text-anchor=\"middle\" fill=\"#888\">暂无数据</text>", WIDTH / 2);
+        no_data_at(&mut out, WIDTH / 2, 70);
     }
     for (k, p) in panels.iter().enumerate() {
         let k = i64::try_from(k).unwrap_or(0);
