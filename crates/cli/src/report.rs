@@ -102,7 +102,7 @@ pub async fn report(cfg: &Config, a: ReportArgs) -> Result<()> {
     let bytes = match a.format.as_str() {
         "docx" => docx::write(&doc).map_err(|e| anyhow!("生成 DOCX 失败：{e}"))?,
         "xlsx" => doc_xlsx::write(&doc).map_err(|e| anyhow!("{e}"))?,
-        _ => md.into_bytes(),
+        _ => kaifaqu_reports::chart_block::charts_as_tables(&md).into_bytes(),
     };
     match &a.output {
         Some(out) => {

@@ -2,7 +2,7 @@
 //!
 //! A [`Doc`] is a title, an optional line under it (a date or the issuing body, shown in
 //! （…）), and a flat list of [`Block`]s: headings of three levels, paragraphs of [`Run`]s,
-//! simple lists, tables and page breaks. Heading texts keep their numbering as written
+//! simple lists, tables, charts ([`crate::chart_block::Chart`]) and page breaks. Heading texts keep their numbering as written
 //! ("一、…", "（一）…", "1.…"), which is how staff write them and how GB/T 9704 numbers
 //! levels; nothing is renumbered behind their back.
 //!
@@ -13,10 +13,12 @@
 //! Markdown (the seed's form, read back by [`crate::markdown`]):
 //! `# 标题`, `（副标题）`, `## 一、…`, `### （一）…`, `#### 1.…`, `**粗体**`, `[文字](链接)`,
 //! `- 项` / `1. 项`, a table as a pipe table with its caption as a bold line above and its
-//! note as a "注：" line below, and a page break as `---`.
+//! note as a "注：" line below, and a page break as `---`. A chart is written as its data
+//! table (Markdown cannot carry the picture safely).
 //!
 //! HTML (for the preview page): an `<article class="doc">` fragment; every text is escaped,
-//! and links keep their target so each figure can lead to the records behind it.
+//! and links keep their target so each figure can lead to the records behind it. A chart is
+//! its inline SVG in a `<figure>` with its data table folded beneath, as on the cockpit.
 
 use std::fmt::Write as _;
 
@@ -41,6 +43,8 @@ pub enum Block {
         items: Vec<Vec<Run>>,
     },
     Table(Table),
+    /// A chart (drawn in the preview and the DOCX, its data table in Markdown and XLSX).
+    Chart(Box<crate::chart_block::Chart>),
     PageBreak,
 }
 
@@ -163,9 +167,10 @@ impl Doc {
                     out.push('\n');
                 }
                 Block::Table(table) => md_table(&mut out, table),
+                Block::Chart(chart) => md_table(&mut out, &chart.table()),
                 Block::PageBreak => out.push_str("---\n\n"),
             }
-            after = if matches!(block, Block::Table(_)) { After::Table } else { After::Other };
+            after = if matches!(block, Block::Table(_) | Block::Chart(_)) { After::Table } else { After::Other };
         }
         while out.ends_with("\n\n") {
             out.pop();
@@ -200,6 +205,10 @@ impl Doc {
                     let _ = writeln!(out, "</{tag}>");
                 }
                 Block::Table(table) => html_table(&mut out, table),
+                Block::Chart(chart) => {
+                    out.push_str(&chart.html());
+                    out.push('\n');
+                }
                 Block::PageBreak => out.push_str("<hr class=\"page-break\">\n"),
             }
         }
@@ -378,7 +387,7 @@ fn html_runs(runs: &[Run]) -> String {
     out
 }
 
-fn html_table(out: &mut String, table: &Table) {
+pub(crate) fn html_table(out: &mut String, table: &Table) {
     out.push_str("<table class=\"doc-table\">\n");
     if let Some(caption) = &table.caption {
         let _ = writeln!(out, "<caption>{}</caption>", escape_xml(caption));
@@ -478,6 +487,26 @@ mod tests {
         assert!(html.contains("<td><a href=\"/indicators/1?until=2025-05\">27.97</a></td>"));
         let evil = Doc { title: "<script>\"x\"</script>".into(), ..Doc::default() };
         assert!(evil.to_html().contains("&lt;script&gt;&quot;x&quot;&lt;/script&gt;"));
+    }
+
+    #[test]
+    fn a_chart_is_a_figure_in_html_and_a_table_in_markdown() {
+        let doc = crate::markdown::parse(
+            "# 报告\n\n```chart\n柱状图：<script>alert('x')</script>增速\n单位：%\n规上工业增加值 | 22.9 | /indicators/1?until=2025-05\n```\n\n后文\n",
+        );
+        assert!(matches!(doc.blocks[0], Block::Chart(_)), "{doc:?}");
+        let html = doc.to_html();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("<figure class=\"chart\"><svg "), "{html}");
+        assert!(html.contains("<title>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;增速</title>"), "{html}");
+        assert!(html.contains("<details class=\"chart-table\">"));
+        assert!(html.contains("<td><a href=\"/indicators/1?until=2025-05\">22.9</a></td>"), "{html}");
+        let md = doc.to_markdown();
+        assert!(
+            md.contains("**<script>alert('x')</script>增速**\n\n| 项目 | 数值（%） |\n| --- | --- |\n| 规上工业增加值 | [22.9](/indicators/1?until=2025-05) |"),
+            "{md}"
+        );
+        assert!(md.ends_with("后文\n"), "{md}");
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! The tables of a report as a workbook: one sheet per [`Table`] of a [`Doc`], the caption as
+//! The tables of a report as a workbook: one sheet per [`Table`] of a [`Doc`] (a chart gives
+//! the sheet of its data table, [`crate::chart_block::Chart::table`]), the caption as
 //! the sheet's name (sanitised, at most 31 characters, unique) and as a title row above, the
 //! header row bold, every cell written as a string — never a formula, whatever the text — and
 //! links reduced to their text.
+
+use std::borrow::Cow;
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
@@ -16,6 +19,18 @@ pub fn tables(doc: &Doc) -> Vec<&Table> {
         .iter()
         .filter_map(|b| match b {
             Block::Table(t) => Some(t),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The tables the workbook holds, in order: the document's tables and its charts' data.
+pub fn sheets(doc: &Doc) -> Vec<Cow<'_, Table>> {
+    doc.blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Table(t) => Some(Cow::Borrowed(t)),
+            Block::Chart(c) => Some(Cow::Owned(c.table())),
             _ => None,
         })
         .collect()
@@ -44,7 +59,7 @@ pub fn sheet_name(caption: &str, index: usize, taken: &[String]) -> String {
 
 /// The workbook of `doc`'s tables; an error when it has none.
 pub fn write(doc: &Doc) -> Result<Vec<u8>, String> {
-    let tables = tables(doc);
+    let tables = sheets(doc);
     if tables.is_empty() {
         return Err("这份报告没有表格，无法导出 Excel".into());
     }
@@ -146,5 +161,16 @@ mod tests {
         let formulas = wb.worksheet_formula("表1 指标").unwrap();
         assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no formulas");
         assert!(write(&Doc::default()).unwrap_err().contains("没有表格"));
+    }
+
+    #[test]
+    fn a_chart_gives_the_sheet_of_its_data() {
+        let doc = crate::markdown::parse("# 报告\n\n```chart\n漏斗图：上半年招商\n签约 | 14 | 个 | 52 | | /x\n```\n");
+        let bytes = write(&doc).unwrap();
+        let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), vec!["上半年招商".to_string()]);
+        let range = wb.worksheet_range("上半年招商").unwrap();
+        assert_eq!(range.get_value((1, 0)), Some(&Data::String("环节".into())));
+        assert_eq!(range.get_value((2, 1)), Some(&Data::String("14 个".into())));
     }
 }

@@ -10,9 +10,12 @@
 //! Documents go through [`doc::Doc`]: [`markdown`] reads the Markdown staff and templates
 //! write, [`doc`] renders Markdown and the HTML preview, and [`docx`] writes the `.docx` laid
 //! out per GB/T 9704-2012, [`doc_xlsx`] the document's tables as a workbook; [`check`] lists
-//! what does not add up before a report is exported.
+//! what does not add up before a report is exported. [`chart`] draws the SVG charts of the
+//! pages and the reports; [`chart_block`] reads the ```` ```chart ```` blocks templates write.
 
 pub mod calendar_table;
+pub mod chart;
+pub mod chart_block;
 pub mod check;
 pub mod doc;
 pub mod doc_xlsx;

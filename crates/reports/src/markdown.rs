@@ -17,6 +17,8 @@
 //!   line is a level-3 heading).
 //! - Pipe tables with a delimiter row; a bold-only line just above is the caption, a "注："
 //!   paragraph just below the note. `---`, `***` or `___` alone is a page break.
+//! - A ```` ```chart ```` … ```` ``` ```` block is a chart ([`crate::chart_block`]); one that
+//!   does not read becomes a paragraph "【图表有误：…】" (templates are checked before).
 //!
 //! Text extracted from a PDF or Word file (like the seed) has paragraphs cut at page ends and
 //! spaces around digits ("1-5 月份"); [`Options::extracted`] rejoins and tightens them.
@@ -59,6 +61,16 @@ pub fn parse_with(md: &str, options: Options) -> Doc {
         let trimmed = line.trim_start();
         if trimmed.is_empty() {
             reader.flush();
+        } else if trimmed == crate::chart_block::FENCE {
+            reader.flush();
+            let end = (i + 1..lines.len()).find(|&j| lines[j].trim() == crate::chart_block::FENCE_END);
+            let body = &lines[i + 1..end.unwrap_or(lines.len())];
+            match crate::chart_block::parse(body) {
+                Ok(chart) => reader.push(Block::Chart(Box::new(chart))),
+                Err(e) => reader.push(Block::text(format!("【图表有误：{}】", e.message))),
+            }
+            i = end.map_or(lines.len(), |e| e + 1);
+            continue;
         } else if let Some((hashes, text)) = atx_heading(trimmed) {
             reader.flush();
             reader.heading(hashes, text);

@@ -9,6 +9,10 @@
 //! 点"), `rank` ("第一"), `cn_date` ("2025年5月28日"), `approx(unit)` ("300 余项"), `mu` (0.01 亩
 //! → "220.41 亩"). Function: `narrative(key, hint)` — the staff's paragraph for `key`, or
 //! "【待填写：hint】" until written.
+//!
+//! Charts: a ```` ```chart ```` block in the rendered text ([`crate::chart_block`], syntax in
+//! [`CHART_HELP`]), its data lines written by loops over the data as tables are. Rendering
+//! reads every chart block; one that does not read is an error naming the template's line.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +23,8 @@ use kaifaqu_domain::wording;
 use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
+
+use crate::chart_block;
 
 /// A template the program ships.
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +104,8 @@ pub const FILTER_HELP: &[(&str, &str)] = &[
     ("{{ narrative('key', '提示') }}", "科室填写的文字段落"),
     ("[文字](链接)", "链接到记录（预览中可点击；Word、Excel 中只保留文字）"),
 ];
+
+pub use crate::chart_block::CHART_HELP;
 
 /// The built-in template `name`.
 pub fn builtin(name: &str) -> Option<&'static Builtin> {
@@ -189,7 +197,61 @@ pub fn render<D: Serialize>(
 ) -> Result<String, TemplateError> {
     let env = environment(narratives.clone());
     let tmpl = env.template_from_str(source).map_err(|e| template_error(&e))?;
-    tmpl.render(Value::from(minijinja::value::Serde(data))).map_err(|e| template_error(&e))
+    let md = tmpl.render(Value::from(minijinja::value::Serde(data))).map_err(|e| template_error(&e))?;
+    check_charts(source, &md)?;
+    Ok(md)
+}
+
+/// Reads every chart block of the rendered text; the first that does not read is an error at
+/// the template line that wrote the bad line (the k-th block of the output is taken to come
+/// from the k-th block of the template).
+fn check_charts(source: &str, md: &str) -> Result<(), TemplateError> {
+    let out: Vec<&str> = md.lines().collect();
+    let out_spans = chart_block::spans(&out);
+    if out_spans.is_empty() {
+        return Ok(());
+    }
+    let src: Vec<&str> = source.lines().collect();
+    let src_spans = chart_block::spans(&src);
+    for (k, (open, close)) in out_spans.iter().enumerate() {
+        let src_span = src_spans.get(k).or(src_spans.first()).copied();
+        let Some(close) = close else {
+            return Err(TemplateError {
+                line: src_span.map(|s| s.0 + 1),
+                message: "图表块没有结束：缺少单独一行的 ```".to_string(),
+            });
+        };
+        if let Err(e) = chart_block::parse(&out[open + 1..*close]) {
+            let bad = out.get(open + 1 + e.line).copied().unwrap_or("");
+            let line = src_span.map(|(so, sc)| source_line(&src, so + 1, sc.unwrap_or(src.len()), bad) + 1);
+            return Err(TemplateError { line, message: format!("图表有误（{}）", e.message) });
+        }
+    }
+    Ok(())
+}
+
+/// The template line between `from` and `to` (0-based) that wrote `bad`: the first whose
+/// literal start (before any `{{` or `{%`) starts `bad`, else the first data line (with a `|`)
+/// when `bad` is one, else `from`.
+fn source_line(src: &[&str], from: usize, to: usize, bad: &str) -> usize {
+    let bad = bad.trim();
+    let range = from..to.min(src.len());
+    let literal = |l: &str| -> String {
+        let cut = [l.find("{{"), l.find("{%"), l.find("{#")].into_iter().flatten().min().unwrap_or(l.len());
+        l[..cut].trim().to_string()
+    };
+    if let Some(j) = range.clone().find(|&j| {
+        let lit = literal(src[j]);
+        !lit.is_empty() && bad.starts_with(&lit)
+    }) {
+        return j;
+    }
+    if bad.contains('|')
+        && let Some(j) = range.clone().find(|&j| src[j].contains('|'))
+    {
+        return j;
+    }
+    from.min(src.len().saturating_sub(1))
 }
 
 /// The narrative paragraphs a template asks for, in order of first use: (key, hint), from its
@@ -218,7 +280,14 @@ pub fn narrative_keys(source: &str) -> Vec<(String, String)> {
 /// Checks that `source` parses (for the template editor); the error names the line.
 pub fn check(source: &str) -> Result<(), TemplateError> {
     let env = environment(BTreeMap::new());
-    env.template_from_str(source).map(|_| ()).map_err(|e| template_error(&e))
+    env.template_from_str(source).map(|_| ()).map_err(|e| template_error(&e))?;
+    let lines: Vec<&str> = source.lines().collect();
+    if let Some((open, _)) = chart_block::spans(&lines).into_iter().find(|(_, close)| close.is_none()) {
+        return Err(TemplateError {
+            line: Some(open + 1), message: "图表块没有结束：缺少单独一行的 ```".to_string()
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -280,5 +349,36 @@ mod tests {
         for b in BUILTINS {
             check(b.source).unwrap_or_else(|e| panic!("{}: {e}", b.name));
         }
+    }
+
+    #[test]
+    fn chart_blocks_are_checked_and_errors_name_the_template_line() {
+        let data =
+            json!({"rows": [{"name": "签约", "n": 14, "href": "/x"}, {"name": "落地", "n": "八", "href": "/y"}]});
+        let good = "前文\n\n```chart\n漏斗图：招商\n{% for r in rows[:1] %}{{ r.name }} | {{ r.n }} | 个 | | | {{ r.href }}\n{% endfor %}```\n";
+        let md = render(good, &data, &BTreeMap::new()).unwrap();
+        assert!(md.contains("签约 | 14 | 个 | | | /x"), "{md}");
+        let doc = crate::markdown::parse(&md);
+        assert!(matches!(doc.blocks.last(), Some(crate::doc::Block::Chart(_))), "{doc:?}");
+
+        let bad_value =
+            "前文\n\n```chart\n漏斗图：招商\n{% for r in rows %}\n{{ r.name }} | {{ r.n }} | 个\n{% endfor %}\n```\n";
+        let e = render(bad_value, &data, &BTreeMap::new()).unwrap_err();
+        assert_eq!(e.line, Some(6), "{e}");
+        assert!(e.to_string().starts_with("模板第 6 行有误：图表有误（数量“八”不是数字）"), "{e}");
+
+        let bad_kind = "```chart\n饼图：{{ 1 }}\n甲 | 1\n```\n";
+        let e = render(bad_kind, &data, &BTreeMap::new()).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("图表类型“饼图”不认识"), "{e}");
+
+        let bad_setting = "```chart\n柱状图：甲\n颜色：红\n甲 | 1\n```\n";
+        assert_eq!(render(bad_setting, &data, &BTreeMap::new()).unwrap_err().line, Some(3));
+
+        let unclosed = "第一行\n```chart\n柱状图：甲\n甲 | 1\n";
+        let e = check(unclosed).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.to_string().contains("图表块没有结束"), "{e}");
+        assert_eq!(render(unclosed, &data, &BTreeMap::new()).unwrap_err().line, Some(2));
     }
 }

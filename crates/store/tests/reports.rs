@@ -2,7 +2,9 @@
 //! the records, with the wording the documents use and a link to each figure's records; the
 //! built-in 重点项目进展月报 and 安全生产月报; the consistency checks; a zone's edited template
 //! (saved, refused when stale, reset, audited, invisible to another zone); and snapshots of the
-//! demo half-year report's Markdown and Word `document.xml`.
+//! demo half-year report's Markdown and Word `document.xml`; the charts each built-in template
+//! draws from the live records (funnel, indicator growth, target progress, hazards), and the
+//! demo report with its chart converted to PDF by LibreOffice.
 
 use std::collections::BTreeMap;
 
@@ -141,6 +143,15 @@ db_test!(the_monthly_economic_briefing_has_the_indicator_table, |db: Db| async m
     assert_eq!(table.headers[0], "指标");
     assert!(table.rows.iter().any(|r| r[0] == "规上工业增加值（亿元）"));
     assert!(kaifaqu_reports::docx::write(&doc).unwrap().starts_with(b"PK"));
+    // the growth of each published indicator as bars, each linking to its indicator
+    let c = &charts(&md)[0];
+    assert_eq!(c.title, "2025年1-5月主要经济指标同比增速");
+    let t = c.table();
+    assert_eq!(t.headers, vec!["项目", "同比增长（%）"]);
+    assert!(t.rows.contains(&vec!["规上工业增加值".to_string(), "22.9".to_string()]), "{t:?}");
+    let va = d.by_indicator.get("industrial_value_added").unwrap();
+    let row = t.rows.iter().position(|r| r[0] == "规上工业增加值").unwrap();
+    assert_eq!(t.link(row, 1), Some(va.href.as_str()));
     // a month without published statistics says so
     let d = report_data::gather(&db, &Scope::System, z, &ReportPeriod::parse("2023-05").unwrap()).await.unwrap();
     let md = kaifaqu_reports::template::render(source, &d, &std::collections::BTreeMap::new()).unwrap();
@@ -164,6 +175,18 @@ fn tallies(d: &ReportData) -> Vec<check::Tally> {
     d.tallies
         .iter()
         .map(|t| check::Tally::sum(t.what.clone(), t.stated, t.parts.clone(), Some(t.href.clone())))
+        .collect()
+}
+
+/// The charts of a rendered report.
+fn charts(md: &str) -> Vec<kaifaqu_reports::chart_block::Chart> {
+    markdown::parse(md)
+        .blocks
+        .into_iter()
+        .filter_map(|b| match b {
+            doc::Block::Chart(c) => Some(*c),
+            _ => None,
+        })
         .collect()
 }
 
@@ -203,6 +226,22 @@ db_test!(the_key_projects_monthly_report, |db: Db| async move {
     assert_eq!(t[1].link(0, 1), Some(format!("/projects/{}", kp.projects[0].id).as_str()));
     assert!(t[1].link(0, 7).unwrap().starts_with("/problems?project="));
     assert_eq!(check::check(&markdown::parse(&md), &tallies(&d)), vec![], "the demo report adds up");
+    // the year's stage targets as progress bars: actual, the route's milestone, the target
+    let c = charts(&md);
+    assert_eq!(c.len(), 1, "{md}");
+    let kaifaqu_reports::chart_block::ChartSpec::Progress(rows) = &c[0].spec else { panic!("{:?}", c[0]) };
+    let stage_targets: Vec<_> = d.targets.iter().filter(|t| t.target.metric.code() == "stage_count").collect();
+    assert_eq!(rows.len(), stage_targets.len());
+    assert!(!rows.is_empty());
+    for (r, t) in rows.iter().zip(&stage_targets) {
+        assert_eq!(
+            (r.actual, r.target, r.route),
+            (t.actual, t.target.target_value, Some(t.milestone)),
+            "{}",
+            t.target.name
+        );
+    }
+    assert_eq!(c[0].links[0].as_deref(), Some(stage_targets[0].href.as_str()));
 });
 
 db_test!(the_safety_monthly_report, |db: Db| async move {
@@ -237,6 +276,15 @@ db_test!(the_safety_monthly_report, |db: Db| async move {
     assert_eq!(t[1].link(0, 2), Some(s.overdue_list[0].href.as_str()));
     assert!(md.contains("周达标"));
     assert_eq!(check::check(&markdown::parse(&md), &tallies(&d)), vec![]);
+    // the rectification progress and the hazards by category, from the same records
+    let c = charts(&md);
+    assert_eq!(c.len(), 2, "{md}");
+    let kaifaqu_reports::chart_block::ChartSpec::Progress(rows) = &c[0].spec else { panic!("{:?}", c[0]) };
+    assert_eq!((rows[0].actual, rows[0].target), (Some(s.closed.value as i64), s.due as i64));
+    assert_eq!(c[0].links[0].as_deref(), Some(s.closed.href.as_str()));
+    let kaifaqu_reports::chart_block::ChartSpec::Bars { bars, labels, .. } = &c[1].spec else { panic!("{:?}", c[1]) };
+    assert_eq!(labels.len(), d.safety.by_category.len());
+    assert_eq!(bars.points.iter().flatten().sum::<i64>(), s.hazards.value as i64, "the categories add up");
 });
 
 db_test!(checks_before_export_find_what_does_not_add_up, |db: Db| async move {
@@ -245,6 +293,21 @@ db_test!(checks_before_export_find_what_does_not_add_up, |db: Db| async move {
     let md = render("half_year", &d);
     let doc = markdown::parse(&md);
     assert_eq!(check::check(&doc, &tallies(&d)), vec![]);
+    // the funnel of the half-year: 对接 67 of 120, 签约 14 of 52, 落地 8, 开工 11 of 42, 投产 2 of 26
+    let c = charts(&md);
+    let kaifaqu_reports::chart_block::ChartSpec::Funnel(steps) = &c[0].spec else { panic!("{:?}", c[0]) };
+    let got: Vec<_> = steps.iter().map(|s| (s.label.as_str(), s.value, s.target)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("对接", 67, Some(120)),
+            ("签约", 14, Some(52)),
+            ("落地", 8, None),
+            ("开工", 11, Some(42)),
+            ("投产", 2, Some(26))
+        ]
+    );
+    assert_eq!(c[0].links[1].as_deref(), Some(d.stage("signed").unwrap().count.href.as_str()));
     // the plan table: 57 + 1 = 58, 269.28 + 4.48 = 273.76
     let t = tables(&md);
     assert_eq!(t[0].rows.last().unwrap(), &vec!["合计".to_string(), "58".into(), "273.76".into()]);
@@ -327,6 +390,35 @@ db_test!(a_zone_edits_its_own_copy_of_a_template, |db: Db| async move {
     assert!(trail.rows[0].summary.contains("恢复内置报告模板"));
 });
 
+/// The inflated (FlateDecode) streams of a PDF, as text.
+fn pdf_streams(pdf: &[u8]) -> Vec<String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = find(&pdf[at..], b"stream").map(|i| at + i) {
+        let mut start = i + b"stream".len();
+        if pdf[start..].starts_with(b"\r\n") {
+            start += 2;
+        } else if pdf[start..].starts_with(b"\n") {
+            start += 1;
+        }
+        let Some(end) = find(&pdf[start..], b"endstream").map(|e| start + e) else { break };
+        let mut text = String::new();
+        let mut z = flate2::read::ZlibDecoder::new(&pdf[start..end]);
+        let mut bytes = Vec::new();
+        if z.read_to_end(&mut bytes).is_ok() {
+            text = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        out.push(text);
+        at = end + b"endstream".len();
+    }
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 db_test!(snapshots_of_the_demo_half_year_report, |db: Db| async move {
     let z = demo_zone(&db).await;
     let d = data(&db, z, "2025-H1").await;
@@ -373,5 +465,9 @@ async fn the_demo_report_converts_to_pdf_with_libreoffice() {
     });
     assert!(pdf.starts_with(b"%PDF"), "a PDF file");
     assert!(pdf.len() > 10_000, "with content: {} bytes", pdf.len());
+    // the funnel chart is drawn: its first band's colour (#6d8fbf) fills a path in a page's
+    // content stream (LibreOffice draws the SVG picture as vectors)
+    let drawn = pdf_streams(&pdf).iter().any(|s| s.contains("0.427450980") && s.contains("0.749019607"));
+    assert!(drawn, "the chart's picture is in the PDF");
     let _ = std::fs::remove_dir_all(&dir);
 }

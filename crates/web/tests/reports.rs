@@ -3,7 +3,8 @@
 //! paragraph refused beside its field, the viewer's read-only role and zone isolation; the
 //! template editor (preview, a broken template refused with its line, save, stale save, reset,
 //! other zones and viewers unaffected), the tables as XLSX, and the confirmation before exporting
-//! a report that does not add up.
+//! a report that does not add up; the charts of the reports (the SVG in the preview, the picture
+//! in the DOCX, the data table in Markdown, a bad chart block refused with its line).
 
 mod support;
 
@@ -173,7 +174,11 @@ app_test!(report_tables_download_as_xlsx, |app: TestApp| async move {
     assert!(r.headers()["content-disposition"].to_str().unwrap().contains(".xlsx"));
     let bytes = r.bytes().await.unwrap().to_vec();
     let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
-    assert_eq!(wb.sheet_names(), vec!["表1 2025 年谋划项目分类情况".to_string()]);
+    // the funnel chart's data, then the table
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["2025年上半年项目招引和建设".to_string(), "表1 2025 年谋划项目分类情况".to_string()]
+    );
     let range = wb.worksheet_range("表1 2025 年谋划项目分类情况").unwrap();
     let cell = |r: u32, c: u32| range.get_value((r, c)).cloned();
     assert_eq!(cell(1, 0), Some(Data::String("类别".into())));
@@ -182,15 +187,17 @@ app_test!(report_tables_download_as_xlsx, |app: TestApp| async move {
     assert_eq!(cell(4, 0), Some(Data::String("合计".into())));
     assert_eq!(cell(4, 2), Some(Data::String("273.76".into())));
 
-    // the key-project and safety monthly reports: two tables each, one sheet per table
-    for (name, first) in [("key_projects", "表1 2025年项目推进情况"), ("safety_monthly", "表1 隐患排查整改情况")]
+    // the key-project and safety monthly reports: two tables each and their charts' data, one
+    // sheet each
+    for (name, first, sheets) in
+        [("key_projects", "表1 2025年项目推进情况", 3), ("safety_monthly", "表1 隐患排查整改情况", 4)]
     {
         let (status, html) = s.page(&format!("/reports/{name}?period=2025-06")).await;
         assert_eq!(status, StatusCode::OK, "{name}");
         assert!(!html.contains("导出前请核对"), "{name}: the demo data add up");
         let bytes = s.get(&format!("/reports/{name}/download?period=2025-06&format=xlsx")).await.bytes().await.unwrap();
         let wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
-        assert_eq!(wb.sheet_names().len(), 2, "{name}");
+        assert_eq!(wb.sheet_names().len(), sheets, "{name}: {:?}", wb.sheet_names());
         assert_eq!(wb.sheet_names()[0], first);
     }
     let (_, html) = s.page("/reports/key_projects?period=2025-06").await;
@@ -234,4 +241,60 @@ app_test!(a_report_that_does_not_add_up_asks_before_export, |app: TestApp| async
     s.post_form("/reports/half_year/template/reset?period=2025-H1", &[("confirm", "1")]).await;
     let r = s.get("/reports/half_year/download?period=2025-H1&format=docx").await;
     assert!(r.headers()["content-type"].to_str().unwrap().contains("wordprocessingml"));
+});
+
+app_test!(charts_in_the_preview_the_word_file_and_the_markdown, |app: TestApp| async move {
+    let s = app.admin().await;
+    // the preview: the funnel as inline SVG in a figure, its data table with the links beneath
+    let (status, html) = s.page("/reports/half_year?period=2025-H1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<figure class=\"chart\"><svg "), "{html}");
+    assert!(html.contains("<title>2025年上半年项目招引和建设</title>"));
+    assert!(
+        html.contains(
+            "<td><a href=\"/figures/stage?stage=signed&amp;from=2025-01-01&amp;to=2025-06-30\">14 个</a></td>"
+        ),
+        "{html}"
+    );
+    // the Word file holds the picture as a part of its own
+    let r = s.get("/reports/half_year/download?period=2025-H1&format=docx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.windows(b"word/media/chart1.svg".len()).any(|w| w == b"word/media/chart1.svg"), "the image part");
+    // Markdown: the chart's data as a table under its title
+    let md = s.get("/reports/half_year/download?period=2025-H1&format=md").await.text().await.unwrap();
+    assert!(!md.contains("```chart"), "{md}");
+    assert!(
+        md.contains("**2025年上半年项目招引和建设**") && md.contains("| 签约 | [14 个](/figures/stage?stage=signed"),
+        "{md}"
+    );
+    // every built-in report draws its chart for the demo data
+    for (name, period, title) in [
+        ("monthly_economy", "2025-05", "主要经济指标同比增速"),
+        ("key_projects", "2025-06", "项目推进目标完成进度"),
+        ("safety_monthly", "2025-06", "隐患整改进度"),
+    ] {
+        let (status, html) = s.page(&format!("/reports/{name}?period={period}")).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(html.contains("<figure class=\"chart\"><svg ") && html.contains(title), "{name}");
+    }
+    // the editor lists the chart syntax; a bad chart block is refused with its line; a title
+    // with markup comes out escaped
+    let (_, html) = s.page("/reports/monthly_economy/template?period=2025-05").await;
+    assert!(html.contains("漏斗图：标题") && html.contains("小多图：标题"), "the help box lists the charts");
+    let bad = "# {{ zone }}\n\n```chart\n饼图：份额\n甲 | 1\n```\n";
+    let r = submit_template(&s, "monthly_economy", "2025-05", bad, "", "save").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("模板第 4 行有误：图表有误（图表类型“饼图”不认识"), "{html}");
+    let hostile =
+        "# {{ zone }}\n\n```chart\n柱状图：<script>alert(1)</script>\n单位：个\n甲 | 1 | javascript:alert(1)\n```\n";
+    let r = submit_template(&s, "monthly_economy", "2025-05", hostile, "", "preview").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a link out of the application is refused");
+    let hostile = "# {{ zone }}\n\n```chart\n柱状图：<script>alert(1)</script>\n单位：个\n甲 | 1\n```\n";
+    let r = submit_template(&s, "monthly_economy", "2025-05", hostile, "", "preview").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("<script>alert(1)</script>"), "escaped");
+    assert!(html.contains("<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>"), "{html}");
 });

@@ -14,6 +14,13 @@
 //! - Tables span the 版心 with single borders (style "Table Grid", also set on the table), the
 //!   header row bold and repeated on every page (`w:tblHeader`), cells in 4号 仿宋 off the
 //!   grid; the caption above in 黑体, the note below ("注：…") in 4号.
+//! - A chart is a picture the width of the 版心 (156 mm, height by the drawing's proportions),
+//!   centred on a line of its own, with its caption "图1 …" under it in the caption style. The
+//!   picture is the chart's SVG itself (`word/media/chartN.svg`, content type `image/svg+xml`),
+//!   referenced by the main `a:blip` — LibreOffice draws it as vectors, CJK text included — and
+//!   again by the `asvg:svgBlip` extension Word 2016 and later read. No raster copy is made:
+//!   that would need a rasteriser and CJK fonts on the server; Word 2013 and older show an
+//!   empty frame.
 //! - Page numbers "— 1 —" in 4号 宋体 in the footer, odd pages right and even pages left, one
 //!   character in from the edge (`w:evenAndOddHeaders`, two footers).
 //! - The package is deterministic: no creation time, fixed zip timestamps, so the same
@@ -27,6 +34,7 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
+use crate::chart_block::Chart;
 use crate::doc::{Block, Doc, Run, Table, escape_xml};
 use layout::{
     BODY_WIDTH, CHAR_SPACE, FOOTER_DISTANCE, HEADER_DISTANCE, LINE_PITCH, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT,
@@ -39,25 +47,32 @@ pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.wo
 
 /// The document as `.docx` bytes.
 pub fn write(doc: &Doc) -> Result<Vec<u8>, String> {
-    let parts: [(&str, String); 11] = [
+    let charts = charts(doc);
+    let mut parts: Vec<(String, String)> = [
         ("[Content_Types].xml", content_types_xml()),
         ("_rels/.rels", ROOT_RELS.to_owned()),
         ("docProps/core.xml", core_xml(&doc.title)),
         ("docProps/app.xml", APP_XML.to_owned()),
-        ("word/_rels/document.xml.rels", DOCUMENT_RELS.to_owned()),
+        ("word/_rels/document.xml.rels", document_rels(charts.len())),
         ("word/document.xml", document_xml(doc)),
         ("word/styles.xml", styles::styles_xml()),
         ("word/settings.xml", styles::settings_xml()),
         ("word/fontTable.xml", styles::font_table_xml()),
         ("word/footer1.xml", footer_xml(true)),
         ("word/footer2.xml", footer_xml(false)),
-    ];
+    ]
+    .into_iter()
+    .map(|(name, xml)| (name.to_owned(), xml))
+    .collect();
+    for (i, chart) in charts.iter().enumerate() {
+        parts.push((format!("word/{}", chart_target(i + 1)), chart.svg()));
+    }
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(DateTime::default());
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     for (name, xml) in parts {
-        zip.start_file(name, options).map_err(|e| format!("生成 DOCX 失败（{name}）：{e}"))?;
+        zip.start_file(name.as_str(), options).map_err(|e| format!("生成 DOCX 失败（{name}）：{e}"))?;
         zip.write_all(xml.as_bytes()).map_err(|e| format!("生成 DOCX 失败（{name}）：{e}"))?;
     }
     let cursor = zip.finish().map_err(|e| format!("生成 DOCX 失败：{e}"))?;
@@ -68,7 +83,7 @@ fn content_types_xml() -> String {
     let main = "application/vnd.openxmlformats-officedocument.wordprocessingml";
     format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="{main}.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="{main}.styles+xml"/><Override PartName="/word/settings.xml" ContentType="{main}.settings+xml"/><Override PartName="/word/fontTable.xml" ContentType="{main}.fontTable+xml"/><Override PartName="/word/footer1.xml" ContentType="{main}.footer+xml"/><Override PartName="/word/footer2.xml" ContentType="{main}.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="svg" ContentType="image/svg+xml"/><Override PartName="/word/document.xml" ContentType="{main}.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="{main}.styles+xml"/><Override PartName="/word/settings.xml" ContentType="{main}.settings+xml"/><Override PartName="/word/fontTable.xml" ContentType="{main}.fontTable+xml"/><Override PartName="/word/footer1.xml" ContentType="{main}.footer+xml"/><Override PartName="/word/footer2.xml" ContentType="{main}.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#
     )
 }
 
@@ -77,6 +92,58 @@ const ROOT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"
 
 const DOCUMENT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable" Target="fontTable.xml"/><Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/><Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/></Relationships>"#;
+
+/// The charts of `doc`, in order: chart N is `word/media/chartN.svg`, relationship `rIdChartN`.
+fn charts(doc: &Doc) -> Vec<&Chart> {
+    doc.blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Chart(c) => Some(c.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The part of chart `n` (1-based), relative to `word/`.
+fn chart_target(n: usize) -> String {
+    format!("media/chart{n}.svg")
+}
+
+/// The relationship id of chart `n`.
+pub fn chart_rel_id(n: usize) -> String {
+    format!("rIdChart{n}")
+}
+
+/// `word/_rels/document.xml.rels` with one image relationship per chart.
+fn document_rels(charts: usize) -> String {
+    let mut rels = DOCUMENT_RELS.strip_suffix("</Relationships>").unwrap_or(DOCUMENT_RELS).to_owned();
+    for n in 1..=charts {
+        rels.push_str(&format!(
+            r#"<Relationship Id="{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="{}"/>"#,
+            chart_rel_id(n),
+            chart_target(n)
+        ));
+    }
+    rels.push_str("</Relationships>");
+    rels
+}
+
+/// EMU per twip (914400 EMU to the inch, 1440 twips).
+const EMU_PER_TWIP: u64 = 635;
+
+/// Chart `n` as a picture the width of the 版心 on a centred line of its own, then its caption.
+fn chart_xml(out: &mut String, chart: &Chart, n: usize) {
+    let svg = chart.svg();
+    let (w, h) = Chart::size(&svg);
+    let cx = u64::from(BODY_WIDTH) * EMU_PER_TWIP;
+    let cy = cx * u64::from(h) / u64::from(w);
+    let title = escape_xml(&chart.title);
+    let rid = chart_rel_id(n);
+    out.push_str(&format!(
+        r#"<w:p><w:pPr><w:keepNext/><w:spacing w:before="120" w:after="60" w:line="240" w:lineRule="auto"/><w:ind w:firstLineChars="0" w:firstLine="0"/><w:jc w:val="center"/><w:snapToGrid w:val="0"/></w:pPr><w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:docPr id="{n}" name="图表 {n}" descr="{title}"/><wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="{n}" name="chart{n}.svg" descr="{title}"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="{rid}"><a:extLst><a:ext uri="{{96DAC541-7B7A-43D3-8B79-37D633B846F1}}"><asvg:svgBlip xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" r:embed="{rid}"/></a:ext></a:extLst></a:blip><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"#
+    ));
+    styled_paragraph(out, "TableCaption", &[Run::plain(format!("图{n} {}", chart.title))]);
+}
 
 const APP_XML: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>kaifaqu</Application><DocSecurity>0</DocSecurity></Properties>"#;
@@ -111,8 +178,13 @@ pub fn document_xml(doc: &Doc) -> String {
     if !doc.title.is_empty() || doc.subtitle.is_some() {
         body.push_str("<w:p/>");
     }
+    let mut chart_no = 0;
     for (i, block) in doc.blocks.iter().enumerate() {
         match block {
+            Block::Chart(chart) => {
+                chart_no += 1;
+                chart_xml(&mut body, chart, chart_no);
+            }
             Block::Heading(level, text) => {
                 let style = format!("Heading{}", level.clamp(&1, &3));
                 styled_paragraph(&mut body, &style, &[Run::plain(text.as_str())]);
@@ -139,10 +211,14 @@ pub fn document_xml(doc: &Doc) -> String {
     }
     format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:body>{body}{}</w:body></w:document>"#,
+<w:document xmlns:w="{W_NS}" xmlns:r="{R_NS}"{}><w:body>{body}{}</w:body></w:document>"#,
+        DRAWING_NS,
         section_xml()
     )
 }
+
+/// The namespaces of pictures (charts), declared on the root element.
+const DRAWING_NS: &str = r#" xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture""#;
 
 fn section_xml() -> String {
     format!(

@@ -296,6 +296,45 @@ fn text_is_escaped() {
 }
 
 #[test]
+fn a_chart_is_a_picture_in_the_package_with_its_caption() {
+    let md = "# 报告\n\n前文。\n\n```chart\n漏斗图：上半年<招商> & \"建设\"\n签约 | 14 | 个 | 52 | | /x\n落地 | 8 | 个\n```\n\n```chart\n柱状图：增速\n单位：%\n甲 | 22.9\n```\n";
+    let doc = crate::markdown::parse(md);
+    let parts = unzip(&write(&doc).expect("docx"));
+    let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names[..PARTS.len()], PARTS);
+    assert_eq!(names[PARTS.len()..], ["word/media/chart1.svg", "word/media/chart2.svg"]);
+    for (name, xml) in &parts {
+        assert_well_formed(name, xml);
+    }
+    // the content type of the picture, the relationship to it, the drawing that uses it
+    let types = part(&parts, "[Content_Types].xml");
+    assert!(types.contains(r#"<Default Extension="svg" ContentType="image/svg+xml"/>"#));
+    let rels = part(&parts, "word/_rels/document.xml.rels");
+    assert!(rels.contains(r#"<Relationship Id="rIdChart1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/chart1.svg"/>"#), "{rels}");
+    let document = part(&parts, "word/document.xml");
+    for n in 1..=2 {
+        let rid = chart_rel_id(n);
+        assert!(document.contains(&format!(r#"<a:blip r:embed="{rid}">"#)), "{rid}");
+        assert!(document.contains(&format!(
+            r#"<asvg:svgBlip xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" r:embed="{rid}"/>"#
+        )));
+    }
+    // the 版心's width (156 mm = 8845 twips = 5 616 575 EMU), the height in proportion
+    let svg = part(&parts, "word/media/chart1.svg");
+    let (w, h) = crate::chart_block::Chart::size(svg);
+    let cy = 5_616_575_u64 * u64::from(h) / u64::from(w);
+    assert!(document.contains(&format!(r#"<wp:extent cx="5616575" cy="{cy}"/>"#)), "{document}");
+    // the caption under the picture, numbered, and every text escaped
+    assert_in_order(document, &["前文。", "<w:drawing>", "图1 上半年&lt;招商&gt; &amp; &quot;建设&quot;", "图2 增速"]);
+    assert!(document.contains(r#"descr="上半年&lt;招商&gt; &amp; &quot;建设&quot;""#));
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"")
+            && svg.contains("<title>上半年&lt;招商&gt; &amp; &quot;建设&quot;</title>")
+    );
+    assert!(!document.contains("/x"), "links stay in the preview");
+}
+
+#[test]
 fn the_same_document_gives_the_same_bytes() {
     assert_eq!(write(&sample()).expect("docx"), write(&sample()).expect("docx"));
 }

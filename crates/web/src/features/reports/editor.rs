@@ -51,6 +51,7 @@ struct EditorPage {
     can_write: bool,
     data_help: &'static [(&'static str, &'static str)],
     filter_help: &'static [(&'static str, &'static str)],
+    chart_help: &'static [(&'static str, &'static str)],
 }
 
 /// The page with `body` in the textarea and its preview for `period` (or its error).
@@ -100,6 +101,7 @@ async fn page(
         can_write: user.user.role.has(Permission::Write),
         data_help: template::DATA_HELP,
         filter_help: template::FILTER_HELP,
+        chart_help: template::CHART_HELP,
     };
     Ok((status, html(&p)?).into_response())
 }
