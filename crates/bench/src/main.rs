@@ -6,6 +6,10 @@
 //!   issues for it and returns the rows as JSON;
 //! - `dbtime`: database time of the national ranking and the period figures, the store's
 //!   functions against the raw SQL, in process;
+//! - `parts`: the time of each store function behind the heavy pages (cockpit, project list,
+//!   one project's page, the half-year report's data), to find where a page's time goes;
+//! - `escalate`: one run of the scheduler's overdue rules on a copy of the province database
+//!   (every open hazard and task overdue), timed, with the notifications it wrote;
 //! - `token`: an API token for a generated user (the mixed-load writes);
 //! - `docs`: a 10,000-row ledger XLSX through the app's table writer against rust_xlsxwriter
 //!   alone, and a 100,000-row planning table imported against calamine alone, with peak memory.
@@ -42,8 +46,10 @@ fn main() -> Result<()> {
         Some("dbtime") => rt.block_on(dbtime(&need(&args, "--province")?, arg(&args, "--national").as_deref())),
         Some("token") => rt.block_on(token(&need(&args, "--database")?, &need(&args, "--login")?)),
         Some("docs") => rt.block_on(docs(&args)),
+        Some("escalate") => rt.block_on(escalate(&need(&args, "--database")?)),
+        Some("parts") => rt.block_on(parts(&need(&args, "--database")?, arg(&args, "--zone"))),
         _ => bail!(
-            "usage: kaifaqu-bench floor --database sqlite://F --listen ADDR | dbtime --province URL [--national URL] | token --database URL --login NAME | docs --step xlsx|plan-make|calamine|plan-parse|plan-import --file F [--database URL]"
+            "usage: kaifaqu-bench floor --database sqlite://F --listen ADDR | dbtime --province URL [--national URL] | token --database URL --login NAME | parts --database URL [--zone N] | escalate --database URL | docs --step xlsx|plan-make|calamine|plan-parse|plan-import --file F [--database URL]"
         ),
     }
 }
@@ -122,9 +128,21 @@ async fn all(db: &SqlitePool, sql: &str, binds: &[Value]) -> Result<Vec<Value>, 
 
 /// What `kaifaqu_store::lookups::Lookups::load` reads for a zone.
 async fn lookups(db: &SqlitePool, zone: i64) -> Result<usize, sqlx::Error> {
+    let mut n = small_lookups(db, zone).await?;
+    n += all(db, "SELECT id, name FROM enterprises WHERE zone_id = ?", &[json!(zone)]).await?.len();
+    Ok(n)
+}
+
+/// What `Lookups::for_rows` reads: the zone's dictionary, departments and users (the columns
+/// used) and the enterprises named on the page.
+async fn small_lookups(db: &SqlitePool, zone: i64) -> Result<usize, sqlx::Error> {
     let mut n = 0;
-    for t in ["dictionary_items", "departments", "users", "enterprises"] {
-        n += all(db, &format!("SELECT * FROM {t} WHERE zone_id = ?"), &[json!(zone)]).await?.len();
+    for sql in [
+        "SELECT id, kind, value, active FROM dictionary_items WHERE zone_id = ?",
+        "SELECT id, name FROM departments WHERE zone_id = ?",
+        "SELECT id, display_name, role, active FROM users WHERE zone_id = ?",
+    ] {
+        n += all(db, sql, &[json!(zone)]).await?.len();
     }
     Ok(n)
 }
@@ -133,7 +151,8 @@ async fn zone_row(db: &SqlitePool, zone: i64) -> Result<Vec<Value>, sqlx::Error>
     all(db, "SELECT * FROM zones WHERE id = ?", &[json!(zone)]).await
 }
 
-/// The project list: zone, total, page (filter stage, sort -total), lookups.
+/// The project list: zone, count and sum in one aggregate, page (filter stage, sort -total),
+/// the names of the page's rows.
 async fn floor_projects(State(f): Shared, Query(q): Query<FloorQuery>) -> Response {
     let run = async {
         zone_row(&f.db, q.zone).await?;
@@ -141,7 +160,7 @@ async fn floor_projects(State(f): Shared, Query(q): Query<FloorQuery>) -> Respon
         let b = [json!(q.zone), json!(stage)];
         let total = all(
             &f.db,
-            "SELECT COUNT(*) AS num_items FROM (SELECT * FROM projects WHERE zone_id = ? AND stage = ?) AS sub_query",
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(total_wan), 0) AS BIGINT) AS s FROM projects WHERE zone_id = ? AND stage = ?",
             &b,
         )
         .await?;
@@ -152,7 +171,12 @@ async fn floor_projects(State(f): Shared, Query(q): Query<FloorQuery>) -> Respon
             &[json!(q.zone), json!(stage), json!(offset)],
         )
         .await?;
-        lookups(&f.db, q.zone).await?;
+        small_lookups(&f.db, q.zone).await?;
+        let ids: Vec<String> = rows.iter().filter_map(|r| r["enterprise_id"].as_i64()).map(|i| i.to_string()).collect();
+        if !ids.is_empty() {
+            let sql = format!("SELECT id, name FROM enterprises WHERE zone_id = ? AND id IN ({})", ids.join(","));
+            all(&f.db, &sql, &[json!(q.zone)]).await?;
+        }
         Ok::<_, sqlx::Error>(json!({ "total": total, "rows": rows }))
     };
     match run.await {
@@ -345,7 +369,19 @@ async fn dbtime(province: &str, national: Option<&str>) -> Result<()> {
             }
         })
         .await?;
-        report("national ranking, 2,543 zones, one indicator and period", store, raw_t);
+        report("national ranking, 2,543 zones, one indicator and period (zones::list + of_zones + rank)", store, raw_t);
+        // the store's ranking in one query (issue 11): what the ranking pages use
+        let p = kaifaqu_domain::indicator::Period { year: 2025, month: 12 };
+        let one = time(20, || {
+            let db = db.clone();
+            async move {
+                let t = indicator_views::ranking(&db, &Scope::System, 1, p).await?;
+                anyhow::ensure!(t.len() == 2_543);
+                Ok(())
+            }
+        })
+        .await?;
+        report("national ranking, 2,543 zones (indicator_views::ranking, one query)", one, raw_t);
         // a city's table with the store's own function (the page's path)
         let city = zones::list(&db, &Scope::System).await?[0].clone();
         let p = kaifaqu_domain::indicator::Period { year: 2025, month: 12 };
@@ -408,6 +444,97 @@ async fn dbtime(province: &str, national: Option<&str>) -> Result<()> {
     })
     .await?;
     report("period figures of a zone for H1 2025 (figures::period)", store, raw_t);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// parts: where a page's time goes (store functions one by one)
+// ---------------------------------------------------------------------------------------------
+
+async fn parts(url: &str, zone: Option<String>) -> Result<()> {
+    use kaifaqu_store::cockpit::{self, Focus};
+    use kaifaqu_store::projects::{self, ProjectFilter};
+    use kaifaqu_store::report_data::ReportPeriod;
+    use kaifaqu_store::{
+        Scope, contacts, events, figures, indicator_views, problems, report_data, safety_figures, targets, todo, zones,
+    };
+    let db_owned = kaifaqu_store::open(url).await.map_err(|e| anyhow!("{e}"))?;
+    let zone: i64 = zone.as_deref().unwrap_or("1").parse()?;
+    let s_owned = Scope::System;
+    let today = NaiveDate::from_ymd_opt(2026, 11, 28).context("date")?;
+    let ytd_owned = cockpit::year_to_date(today);
+    let h1_owned = ReportPeriod::parse("2025-H1").map_err(|e| anyhow!(e))?;
+    let staff = kaifaqu_store::users::find_by_login(&db_owned, &format!("z{zone:04}_staff")).await?;
+    let (db, s, ytd, h1) = (&db_owned, &s_owned, &ytd_owned, &h1_owned);
+    macro_rules! part {
+        ($n:expr, $name:expr, $body:expr) => {{
+            let r = time($n, || async move {
+                $body;
+                Ok(())
+            })
+            .await?;
+            println!("PART\t{}\tmedian {}\tp95 {}", $name, ms(r.0), ms(r.1));
+        }};
+    }
+    part!(10, "zones::get", zones::get(db, s, zone).await?);
+    part!(5, "cockpit::indicators (year to date)", cockpit::indicators(db, s, zone, ytd).await?);
+    part!(5, "targets::evaluate (year to date)", targets::evaluate(db, s, zone, ytd.year, today).await?);
+    part!(5, "figures::period (year to date)", figures::period(db, s, zone, ytd.from, ytd.to).await?);
+    part!(5, "figures::period (2025-H1)", figures::period(db, s, zone, h1.from, h1.to).await?);
+    part!(5, "cockpit::open_items (zone)", cockpit::open_items(db, s, zone, Focus::default()).await?);
+    part!(5, "cockpit::week", cockpit::week(db, s, zone, today, today).await?);
+    part!(5, "safety_figures::period", safety_figures::period(db, s, zone, ytd.from, today).await?);
+    part!(5, "indicator_views::warnings", indicator_views::warnings(db, s, zone, today).await?);
+    if let Some(u) = &staff {
+        part!(5, "todo::for_user (staff)", todo::for_user(db, u, today).await?);
+    }
+    let pf_owned =
+        ProjectFilter { stage: "started".into(), sort: "-total".into(), page: Some(2), ..Default::default() };
+    let pf = &pf_owned;
+    part!(10, "projects::list (stage, -total, page 2)", projects::list(db, s, zone, pf).await?);
+    part!(
+        10,
+        "projects::list_with_investment (stage, -total, page 2)",
+        projects::list_with_investment(db, s, zone, pf).await?
+    );
+    let pid = projects::list(db, s, zone, &ProjectFilter::default()).await?.rows.first().map(|p| p.id).unwrap_or(1);
+    part!(10, "projects::get", projects::get(db, s, pid).await?);
+    part!(10, "events::list (one project)", events::list(db, s, pid).await?);
+    part!(
+        10,
+        "contacts::list (one project)",
+        contacts::list(
+            db,
+            s,
+            zone,
+            &contacts::ContactFilter { project: pid.to_string(), per_page: Some(500), ..Default::default() }
+        )
+        .await?
+    );
+    part!(
+        10,
+        "problems::list (one project)",
+        problems::list(
+            db,
+            s,
+            zone,
+            &problems::ProblemFilter { project: pid.to_string(), per_page: Some(500), ..Default::default() }
+        )
+        .await?
+    );
+    part!(3, "report_data::gather (2025-H1)", report_data::gather(db, s, zone, h1).await?);
+    Ok(())
+}
+
+async fn escalate(url: &str) -> Result<()> {
+    let db = kaifaqu_store::open(url).await.map_err(|e| anyhow!("{e}"))?;
+    let today = NaiveDate::from_ymd_opt(2026, 11, 28).context("date")?;
+    let t = Instant::now();
+    let hazards = kaifaqu_store::notifications::run_escalation(&db, today).await?;
+    println!("ESCALATE\tall rules\t{} notifications\t{} ms", hazards, t.elapsed().as_millis());
+    let t = Instant::now();
+    let again = kaifaqu_store::notifications::run_escalation(&db, today).await?;
+    println!("ESCALATE\tsecond run (idempotent)\t{} notifications\t{} ms", again, t.elapsed().as_millis());
     Ok(())
 }
 

@@ -8,7 +8,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 use kaifaqu_domain::zone::ZoneForm;
 use kaifaqu_store::attachments::Storage;
-use kaifaqu_store::auth::AuthPolicy;
 use kaifaqu_store::backup::BackupOutcome;
 use kaifaqu_store::demo::DemoOutcome;
 use kaifaqu_store::users::{Home, UserForm};
@@ -34,6 +33,10 @@ pub(crate) async fn open(cfg: &Config) -> Result<Db> {
     let key_file = cfg.audit_key_file();
     let key = kaifaqu_store::audit_chain::load_or_create_key_file(&key_file).map_err(store_err)?;
     kaifaqu_store::audit_chain::install_key(key).map_err(store_err)?;
+    // the data-encryption keys (TOTP secrets) and the password profile of admin-set passwords
+    let ring = kaifaqu_store::crypto::load_or_create_key_file(&cfg.crypto_key_file()).map_err(store_err)?;
+    kaifaqu_store::crypto::install(ring);
+    kaifaqu_store::auth::install_profile(cfg.profile()?);
     tracing::info!(database = %db.display_url(), "database ready");
     Ok(db)
 }
@@ -71,12 +74,7 @@ pub async fn serve(cfg: &Config, demo: bool) -> Result<()> {
     let state = AppState {
         db,
         storage,
-        policy: Arc::new(AuthPolicy {
-            idle_timeout: chrono::Duration::minutes(cfg.session.idle_minutes),
-            absolute_timeout: chrono::Duration::hours(cfg.session.absolute_hours),
-            max_failures: cfg.login.max_failures,
-            lockout: chrono::Duration::minutes(cfg.login.lockout_minutes),
-        }),
+        policy: Arc::new(cfg.auth_policy()?),
         limits: Limits {
             body_bytes: cfg.limits.body_mib * 1024 * 1024,
             upload_bytes: cfg.limits.upload_mib * 1024 * 1024,
@@ -90,6 +88,7 @@ pub async fn serve(cfg: &Config, demo: bool) -> Result<()> {
             webhook_format: cfg.notify.webhook_format.clone(),
             digest_time: cfg.notify.digest_time()?,
         },
+        login_guard: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
@@ -205,7 +204,7 @@ pub enum UserCommand {
         /// Display name (姓名); defaults to the login name.
         #[arg(long)]
         name: Option<String>,
-        /// admin, leader, staff, viewer or city.
+        /// admin, leader, staff, viewer, city, audit_admin (审计管理员) or security_admin (安全管理员).
         #[arg(long, default_value = "staff")]
         role: String,
         /// Shorthand for --role admin.
@@ -314,4 +313,34 @@ pub async fn backup(cfg: &Config, file: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Add a new data-encryption key, make it the active one and re-encrypt every stored value
+    /// with it (old keys stay in the file so that a backup taken before can still be read).
+    Rotate,
+}
+
+/// `kaifaqu keys rotate`.
+pub async fn keys(cfg: &Config, command: KeysCommand) -> Result<()> {
+    match command {
+        KeysCommand::Rotate => {
+            let db = open(cfg).await?;
+            let path = cfg.crypto_key_file();
+            let ring = kaifaqu_store::crypto::keyring().rotated().map_err(store_err)?;
+            // the file first: a crash after it leaves values under old keys, still readable
+            kaifaqu_store::crypto::write_key_file(&path, &ring).map_err(store_err)?;
+            kaifaqu_store::crypto::install(ring.clone());
+            let done = kaifaqu_store::crypto::reencrypt_all(&db, &ring).await.map_err(store_err)?;
+            println!(
+                "已生成新密钥 {}（写入 {}），{} 个加密值已改用新密钥重新加密（{} 个原已是新密钥）。",
+                ring.active_id(),
+                path.display(),
+                done.values,
+                done.already_current
+            );
+            Ok(())
+        }
+    }
 }

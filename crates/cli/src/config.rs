@@ -20,6 +20,30 @@ pub struct Config {
     pub attachments: Attachments,
     pub notify: NotifyConfig,
     pub audit: AuditConfig,
+    pub auth: AuthConfig,
+    pub crypto: CryptoConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// "dengbao" (等保, the default) or "asvs".
+    pub profile: String,
+    pub ip_max_failures: u32,
+    pub ip_window_minutes: i64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { profile: "dengbao".into(), ip_max_failures: 30, ip_window_minutes: 15 }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CryptoConfig {
+    /// The data-encryption keys (SM4), created on first use; empty: `data/crypto.key`.
+    pub key_file: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -98,6 +122,8 @@ impl Default for Config {
             attachments: Attachments::default(),
             notify: NotifyConfig::default(),
             audit: AuditConfig::default(),
+            auth: AuthConfig::default(),
+            crypto: CryptoConfig::default(),
         }
     }
 }
@@ -235,6 +261,18 @@ impl Config {
         if let Some((_, v)) = get("KAIFAQU_AUDIT_KEY_FILE") {
             self.audit.key_file = PathBuf::from(v);
         }
+        if let Some((_, v)) = get("KAIFAQU_AUTH_PROFILE") {
+            self.auth.profile = v;
+        }
+        if let Some((k, v)) = get("KAIFAQU_AUTH_IP_MAX_FAILURES") {
+            self.auth.ip_max_failures = parse(&k, &v)?;
+        }
+        if let Some((k, v)) = get("KAIFAQU_AUTH_IP_WINDOW_MINUTES") {
+            self.auth.ip_window_minutes = parse(&k, &v)?;
+        }
+        if let Some((_, v)) = get("KAIFAQU_CRYPTO_KEY_FILE") {
+            self.crypto.key_file = PathBuf::from(v);
+        }
         Ok(())
     }
 
@@ -247,7 +285,38 @@ impl Config {
         }
     }
 
+    /// Where the data-encryption keys are kept (see [`CryptoConfig::key_file`]).
+    pub fn crypto_key_file(&self) -> PathBuf {
+        if self.crypto.key_file.as_os_str().is_empty() {
+            PathBuf::from("data/crypto.key")
+        } else {
+            self.crypto.key_file.clone()
+        }
+    }
+
+    /// The authentication profile named by `[auth] profile`.
+    pub fn profile(&self) -> Result<kaifaqu_domain::password::Profile> {
+        kaifaqu_domain::password::Profile::parse(&self.auth.profile)
+            .ok_or_else(|| anyhow::anyhow!("[auth] profile 应为 dengbao（等保）或 asvs，实际为“{}”", self.auth.profile))
+    }
+
+    /// The login and session policy: the profile's rules with the configured numbers.
+    pub fn auth_policy(&self) -> Result<kaifaqu_store::auth::AuthPolicy> {
+        let mut p = kaifaqu_store::auth::AuthPolicy::for_profile(self.profile()?);
+        p.idle_timeout = chrono::Duration::minutes(self.session.idle_minutes);
+        p.absolute_timeout = chrono::Duration::hours(self.session.absolute_hours);
+        p.max_failures = self.login.max_failures;
+        p.lockout = chrono::Duration::minutes(self.login.lockout_minutes);
+        p.ip_max_failures = self.auth.ip_max_failures;
+        p.ip_window = chrono::Duration::minutes(self.auth.ip_window_minutes);
+        Ok(p)
+    }
+
     fn check(&self) -> Result<()> {
+        self.profile()?;
+        if self.auth.ip_max_failures < 1 || self.auth.ip_window_minutes < 1 {
+            bail!("[auth] 按地址限制登录的设置有误：失败次数和时间窗口都至少为 1");
+        }
         if self.session.idle_minutes < 1 || self.session.absolute_hours < 1 {
             bail!("会话超时设置有误：空闲超时至少 1 分钟，绝对超时至少 1 小时");
         }
@@ -332,6 +401,23 @@ mod tests {
         let e = env(&[("KAIFAQU_NOTIFY_DIGEST_TIME", "8点半")]);
         let msg = format!("{:#}", Config::load(None, &e, &Flags::default()).unwrap_err());
         assert!(msg.contains("digest_time"), "{msg}");
+    }
+
+    #[test]
+    fn the_auth_profile_is_named_and_checked() {
+        let c = Config::load(None, &env(&[]), &Flags::default()).unwrap();
+        let p = c.auth_policy().unwrap();
+        assert_eq!(p.profile, kaifaqu_domain::password::Profile::Dengbao);
+        assert_eq!(p.password_max_age, Some(chrono::Duration::days(90)));
+        let c = Config::load(None, &env(&[("KAIFAQU_AUTH_PROFILE", "asvs")]), &Flags::default()).unwrap();
+        let p = c.auth_policy().unwrap();
+        assert_eq!((p.profile, p.password_max_age), (kaifaqu_domain::password::Profile::Asvs, None));
+        let msg = format!(
+            "{:#}",
+            Config::load(None, &env(&[("KAIFAQU_AUTH_PROFILE", "strict")]), &Flags::default()).unwrap_err()
+        );
+        assert!(msg.contains("profile"), "{msg}");
+        assert_eq!(c.crypto_key_file(), PathBuf::from("data/crypto.key"));
     }
 
     #[test]

@@ -69,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// Data-encryption keys: rotate.
+    Keys {
+        #[command(subcommand)]
+        command: commands::KeysCommand,
+    },
     /// Print the program and schema versions.
     Version,
 }
@@ -109,6 +114,7 @@ fn main() -> ExitCode {
             Command::Backup { file } => commands::backup(&cfg, &file).await,
             Command::Report(args) => report::report(&cfg, args).await,
             Command::Audit { command } => audit::run(&cfg, command).await,
+            Command::Keys { command } => commands::keys(&cfg, command).await,
             Command::Version => {
                 println!(
                     "kaifaqu {}（数据库结构版本 {}）",

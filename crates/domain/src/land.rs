@@ -129,6 +129,7 @@ pub fn m2_covers(m2_x100: i64, need: Mu100) -> bool {
 
 code_enum!(
     /// A control indicator of a standard parcel.
+    #[schema(as = LandIndicator)]
     Indicator {
         Intensity = "investment_intensity", "固定资产投资强度";
         PlotRatio = "plot_ratio", "容积率";

@@ -7,9 +7,9 @@
 /// An enum with a stable code and a Chinese label per variant, parsed from either.
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
-        $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
+        $(#[$m])*
         pub enum $name { $($variant),+ }
 
         impl $name {

@@ -1,5 +1,7 @@
-//! Password rules (the 等保 profile, issue 10 A2): at least 8 characters, 3 of the 4 character
-//! classes, not containing the login name; not a common password nor one built on a common
+//! Password rules, in two authentication profiles (issue 10 A2). The 等保 profile (the default):
+//! at least 8 characters, 3 of the 4 character classes, changed every 90 days. The ASVS profile
+//! (OWASP ASVS 5.0 V6.2): at least 12 characters, no composition rules, no periodic change. Both:
+//! not containing the login name; not a common password nor one built on a common
 //! password ("P@ssw0rd!" is "password" dressed up); not containing the unit's own words (the
 //! zone's name, 管委会, 经开区 …). Up to 128 characters of any script are accepted and every
 //! character counts (no truncation).
@@ -9,6 +11,65 @@ use std::sync::OnceLock;
 
 pub const MIN_LEN: usize = 8;
 pub const MAX_LEN: usize = 128;
+
+/// An authentication profile: which password rules apply and whether passwords expire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// 等保 2.0 level 3 (GB/T 22239-2019 8.1.4.1 a): complexity and periodic change.
+    #[default]
+    Dengbao,
+    /// OWASP ASVS 5.0 level 2 (V6.2): length over composition, no periodic change.
+    Asvs,
+}
+
+impl Profile {
+    pub fn parse(s: &str) -> Option<Profile> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "dengbao" | "等保" => Some(Profile::Dengbao),
+            "asvs" => Some(Profile::Asvs),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Profile::Dengbao => "dengbao",
+            Profile::Asvs => "asvs",
+        }
+    }
+
+    /// The shortest password the profile accepts.
+    pub fn min_len(self) -> usize {
+        match self {
+            Profile::Dengbao => MIN_LEN,
+            Profile::Asvs => ASVS_MIN_LEN,
+        }
+    }
+
+    /// Whether 3 of the 4 character classes are required.
+    pub fn requires_classes(self) -> bool {
+        self == Profile::Dengbao
+    }
+
+    /// After how many days a password must be changed (None: never, ASVS 5.0 6.2.10).
+    pub fn max_age_days(self) -> Option<i64> {
+        match self {
+            Profile::Dengbao => Some(90),
+            Profile::Asvs => None,
+        }
+    }
+
+    /// The rule as a user reads it beside the new-password field.
+    pub fn hint(self) -> String {
+        match self {
+            Profile::Dengbao => format!("至少 {MIN_LEN} 位，含大写字母、小写字母、数字、符号中的三类，不含登录名"),
+            Profile::Asvs => format!("至少 {ASVS_MIN_LEN} 位，可用任意文字（长一点的短语更好记也更安全），不含登录名"),
+        }
+    }
+}
+
+/// The ASVS profile's minimum length (ASVS 5.0 6.2.1).
+pub const ASVS_MIN_LEN: usize = 12;
 
 /// Words of every committee that no password may contain.
 const UNIT_WORDS: &[&str] =
@@ -85,12 +146,18 @@ pub fn check(password: &str, login_name: &str) -> Result<(), String> {
     check_in(password, login_name, &context_words(None))
 }
 
-/// Checks a new password of an account whose unit is described by `context` (see
-/// [`context_words`]); the error says in Chinese which rule failed.
+/// Checks a new password under the 等保 profile; see [`check_with`].
 pub fn check_in(password: &str, login_name: &str, context: &[String]) -> Result<(), String> {
+    check_with(Profile::Dengbao, password, login_name, context)
+}
+
+/// Checks a new password of an account whose unit is described by `context` (see
+/// [`context_words`]) under `profile`; the error says in Chinese which rule failed.
+pub fn check_with(profile: Profile, password: &str, login_name: &str, context: &[String]) -> Result<(), String> {
     let len = password.chars().count();
-    if len < MIN_LEN {
-        return Err(format!("密码至少 {MIN_LEN} 位"));
+    let min = profile.min_len();
+    if len < min {
+        return Err(format!("密码至少 {min} 位"));
     }
     if len > MAX_LEN {
         return Err(format!("密码不能超过 {MAX_LEN} 位"));
@@ -101,7 +168,7 @@ pub fn check_in(password: &str, login_name: &str, context: &[String]) -> Result<
         password.chars().any(|c| c.is_ascii_digit()),
         password.chars().any(|c| !c.is_ascii_alphanumeric()),
     ];
-    if classes.iter().filter(|c| **c).count() < 3 {
+    if profile.requires_classes() && classes.iter().filter(|c| **c).count() < 3 {
         return Err("密码须包含大写字母、小写字母、数字、符号中的至少三类".into());
     }
     let lower = password.to_lowercase();
@@ -195,6 +262,29 @@ mod tests {
         assert!(check(&long, "wang").is_ok());
         assert!(check("长治市Tq7#mZ2v", "wang").is_ok());
         assert!(check("🔐Tq7mZ2vx9", "wang").is_ok());
+    }
+
+    #[test]
+    fn the_two_profiles() {
+        let ctx = context_words(None);
+        // 10 characters, three classes: 等保 yes, ASVS no (too short)
+        assert!(check_with(Profile::Dengbao, "Tq7#mZ2vxw", "wang", &ctx).is_ok());
+        let e = check_with(Profile::Asvs, "Tq7#mZ2vxw", "wang", &ctx).unwrap_err();
+        assert!(e.contains("12"), "{e}");
+        // a long lower-case phrase: ASVS yes (no composition rules), 等保 no (one class)
+        assert!(check_with(Profile::Asvs, "correct horse battery", "wang", &ctx).is_ok());
+        assert!(check_with(Profile::Dengbao, "correcthorsebattery", "wang", &ctx).is_err());
+        // the weak list and the unit's words hold in both
+        for p in [Profile::Dengbao, Profile::Asvs] {
+            assert!(check_with(p, "P@ssw0rd2025!", "wang", &ctx).is_err());
+            assert!(check_with(p, "guanweihui-spring-rain", "wang", &ctx).is_err());
+            assert!(check_with(p, "wang-spring-rain-22", "wang", &ctx).is_err());
+        }
+        assert_eq!(Profile::parse("ASVS"), Some(Profile::Asvs));
+        assert_eq!(Profile::parse("dengbao"), Some(Profile::Dengbao));
+        assert_eq!(Profile::parse("x"), None);
+        assert_eq!(Profile::Dengbao.max_age_days(), Some(90));
+        assert_eq!(Profile::Asvs.max_age_days(), None);
     }
 
     proptest! {

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// 系统管理员: manages users, departments, dictionaries; reads the audit log.
+    /// 系统管理员: departments, dictionaries, zone settings, the calendar and the indicator
+    /// catalog, and the zone's business records. Not the audit log, not user accounts (三员).
     Admin,
     /// 领导: reads all of the zone; answers for assigned projects.
     Leader,
@@ -16,6 +17,12 @@ pub enum Role {
     Viewer,
     /// 市级: reads and ranks all zones of a city; changes nothing.
     City,
+    /// 审计管理员: reads the zone's audit log and verifies its chain; no business records, no
+    /// accounts (三员).
+    AuditAdmin,
+    /// 安全管理员: user accounts — creating them, roles, the active flag, password resets
+    /// (which also unlock); no audit log, no business records (三员).
+    SecurityAdmin,
 }
 
 /// What a request may do. Routes name the permission they need.
@@ -28,12 +35,15 @@ pub enum Permission {
     Write,
     /// Manage users, departments, dictionaries and zone settings.
     Administer,
-    /// Read the audit log.
+    /// Read the audit log (and verify its chain).
     ReadAudit,
+    /// Manage user accounts: create, assign roles, activate/deactivate, reset passwords.
+    ManageSecurity,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Leader, Role::Staff, Role::Viewer, Role::City];
+    pub const ALL: [Role; 7] =
+        [Role::Admin, Role::Leader, Role::Staff, Role::Viewer, Role::City, Role::AuditAdmin, Role::SecurityAdmin];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -42,6 +52,8 @@ impl Role {
             Role::Staff => "staff",
             Role::Viewer => "viewer",
             Role::City => "city",
+            Role::AuditAdmin => "audit_admin",
+            Role::SecurityAdmin => "security_admin",
         }
     }
 
@@ -57,6 +69,8 @@ impl Role {
             Role::Staff => "科室人员",
             Role::Viewer => "只读",
             Role::City => "市级",
+            Role::AuditAdmin => "审计管理员",
+            Role::SecurityAdmin => "安全管理员",
         }
     }
 
@@ -67,20 +81,31 @@ impl Role {
 
     pub fn has(self, p: Permission) -> bool {
         match p {
-            Permission::Read => true,
+            Permission::Read => !matches!(self, Role::AuditAdmin | Role::SecurityAdmin),
             Permission::Write => matches!(self, Role::Admin | Role::Leader | Role::Staff),
-            Permission::Administer | Permission::ReadAudit => matches!(self, Role::Admin),
+            Permission::Administer => matches!(self, Role::Admin),
+            Permission::ReadAudit => matches!(self, Role::AuditAdmin),
+            Permission::ManageSecurity => matches!(self, Role::SecurityAdmin),
         }
     }
 }
 
 impl Permission {
+    pub const ALL: [Permission; 5] = [
+        Permission::Read,
+        Permission::Write,
+        Permission::Administer,
+        Permission::ReadAudit,
+        Permission::ManageSecurity,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Permission::Read => "查看",
             Permission::Write => "录入和修改",
             Permission::Administer => "系统管理",
             Permission::ReadAudit => "查看审计日志",
+            Permission::ManageSecurity => "账号与安全管理",
         }
     }
 }
@@ -106,6 +131,26 @@ mod tests {
         }
         assert!(Role::Staff.has(Permission::Write));
         assert!(!Role::Staff.has(Permission::Administer));
-        assert!(Role::Admin.has(Permission::ReadAudit));
+    }
+
+    #[test]
+    fn three_duties_are_separate() {
+        // 系统管理员, 审计管理员, 安全管理员: each holds its own duty and none of the others'.
+        assert!(Role::Admin.has(Permission::Administer));
+        assert!(!Role::Admin.has(Permission::ReadAudit));
+        assert!(!Role::Admin.has(Permission::ManageSecurity));
+        assert!(Role::AuditAdmin.has(Permission::ReadAudit));
+        assert!(Role::SecurityAdmin.has(Permission::ManageSecurity));
+        for r in [Role::AuditAdmin, Role::SecurityAdmin] {
+            for p in [Permission::Read, Permission::Write, Permission::Administer] {
+                assert!(!r.has(p), "{r:?} {p:?}");
+            }
+        }
+        assert!(!Role::AuditAdmin.has(Permission::ManageSecurity));
+        assert!(!Role::SecurityAdmin.has(Permission::ReadAudit));
+        for p in Permission::ALL {
+            let holders = Role::ALL.into_iter().filter(|r| r.has(p)).count();
+            assert!(holders >= 1, "{p:?}");
+        }
     }
 }

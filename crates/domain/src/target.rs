@@ -53,6 +53,7 @@ code_enum! {
 
 code_enum! {
     /// The judgement of a target on a date.
+    #[schema(as = TargetJudgement)]
     Status {
         Normal = "normal", "正常";
         Behind = "behind", "滞后";

@@ -387,15 +387,12 @@ async fn find_writable(db: &Db, actor: &Actor, id: i64) -> Result<approval_case:
     Ok(m)
 }
 
-const STALE: &str = "该事项刚被他人修改，请刷新页面后再操作";
-
 /// Saves `am` over `before` if its version is still current, with an audit record.
 async fn save(
     db: &Db,
     actor: &Actor,
     before: &approval_case::Model,
     mut am: approval_case::ActiveModel,
-    field: &str,
     summary: String,
 ) -> Result<approval_case::Model, StoreError> {
     am.version = Set(before.version + 1);
@@ -409,7 +406,7 @@ async fn save(
         .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(Invalid::one(field, STALE).into());
+        return Err(StoreError::Stale);
     }
     let after = approval_case::Entity::find_by_id(before.id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     audit::append(
@@ -436,19 +433,20 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &CaseForm) -> Result<Cas
     if let Ok(v) = f.version.trim().parse::<i32>()
         && v != m.version
     {
-        return Err(Invalid::one("version", STALE).into());
+        return Err(StoreError::Stale);
     }
     let n = Names::load(db, m.zone_id).await?;
     let v = validate(db, m.zone_id, f, &n, Some(&m)).await?;
     let mut am = m.clone().into_active_model();
     apply(&mut am, v, &n.cal, Some(&m));
-    let after = save(db, actor, &m, am, "version", format!("修改审批事项 #{id}")).await?;
+    let after = save(db, actor, &m, am, format!("修改审批事项 #{id}")).await?;
     Ok(to_case(after, &n, today()))
 }
 
 /// One step of a case: `accept`, `approve`, `refuse` or `withdraw`, on `date` (today when empty).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = ApprovalStepForm)]
 pub struct StepForm {
     pub action: String,
     pub date: String,
@@ -495,7 +493,7 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, f: &StepForm) -> Result<Case,
         let line = format!("{date} {}：{note}", action.label());
         am.notes = Set(if m.notes.is_empty() { line } else { format!("{}\n{line}", m.notes) });
     }
-    let after = save(db, actor, &m, am, "action", format!("审批事项 #{id}：{}", action.label())).await?;
+    let after = save(db, actor, &m, am, format!("审批事项 #{id}：{}", action.label())).await?;
     Ok(to_case(after, &n, today()))
 }
 
@@ -903,6 +901,7 @@ pub async fn list_commitments(
 
 /// A figure and the list that shows the records behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ApprovalFigure)]
 pub struct Figure {
     pub value: u64,
     /// The page listing the records, e.g. `/approvals/cases?commitment=1&from=…&to=…`.

@@ -1,4 +1,5 @@
-//! The audit trail: one append path used by every write, and the search behind the admin page.
+//! The audit trail: one append path used by every write, the search behind the admin page, and
+//! the retention purge (records older than 180 days at the earliest, the chain kept verifiable).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kaifaqu_domain::audit::{Action, FieldChange, diff};
@@ -102,6 +103,72 @@ pub async fn append<C: ConnectionTrait + TransactionTrait>(
     row.insert(&txn).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Removes the audit records older than `before`, which must be at least
+/// [`audit_chain::RETENTION_DAYS`] days before `now` (the command passes the real clock, tests a
+/// fake one). Only the system (the command line) may purge; the chain must verify first, so a
+/// purge never hides an alteration; each purged chain keeps an anchor so it still verifies; the
+/// purge is itself an audit record (system chain). All in one transaction.
+pub async fn purge(
+    db: &Db,
+    actor: &Actor,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<audit_chain::PurgeReport, StoreError> {
+    if !actor.is_system() {
+        return Err(StoreError::Forbidden("只能在服务器上用命令 kaifaqu audit purge 清理审计记录".into()));
+    }
+    let latest = audit_chain::latest_cutoff(now);
+    if before > latest {
+        let shanghai = kaifaqu_domain::time::shanghai();
+        return Err(kaifaqu_domain::Invalid::one(
+            "before",
+            format!(
+                "审计记录至少保留 {} 天：只能清理 {} 之前的记录，不能清理到 {}",
+                audit_chain::RETENTION_DAYS,
+                latest.with_timezone(&shanghai).format("%Y-%m-%d %H:%M"),
+                before.with_timezone(&shanghai).format("%Y-%m-%d %H:%M"),
+            ),
+        )
+        .into());
+    }
+    let txn = db.conn.begin().await?;
+    audit_chain::lift_for_purge(&txn).await?;
+    let check = audit_chain::verify(&txn).await?;
+    if let Some(p) = check.problems.first() {
+        return Err(StoreError::Config(format!(
+            "审计日志校验未通过（{p}），不予清理：请先用 kaifaqu audit verify 查明改动"
+        )));
+    }
+    let report = audit_chain::purge_in(&txn, before, now).await?;
+    audit_chain::restore_after_purge(&txn).await?;
+    let anchors: Vec<Value> = report
+        .chains
+        .iter()
+        .map(|(a, n)| serde_json::json!({"chain": a.chain, "anchor_seq": a.seq, "anchor_hash": a.hash, "purged": n}))
+        .collect();
+    append(
+        &txn,
+        actor,
+        Change {
+            zone_id: None,
+            entity: "audit_log",
+            entity_id: None,
+            action: Action::Delete,
+            summary: format!(
+                "清理 {} 之前的审计记录 {} 条（保留期 {} 天）",
+                before.with_timezone(&kaifaqu_domain::time::shanghai()).format("%Y-%m-%d %H:%M"),
+                report.purged,
+                audit_chain::RETENTION_DAYS
+            ),
+            before: serde_json::json!({"purged": report.purged, "unchained": report.unchained, "chains": anchors}),
+            after: Value::Null,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(report)
 }
 
 /// Filters of the audit search; all optional.
@@ -244,6 +311,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("task_milestone", "任务节点"),
     ("report_draft", "报告文字"),
     ("report_template", "报告模板"),
+    ("audit_log", "审计日志"),
 ];
 
 pub fn entity_label(code: &str) -> &str {

@@ -13,6 +13,16 @@
 //! altered or forged, the first missing position, and a head that disagrees with the last record
 //! (records cut off the end). One limit, stated: someone with both the key and the database can
 //! rewrite history; keep the key file readable by the service account only.
+//!
+//! Retention (等保 / 网络安全法: at least six months): [`purge`] removes a prefix of each chain
+//! older than a cut-off at least [`RETENTION_DAYS`] days back, only when every chain verifies,
+//! and leaves an anchor per chain in `audit_chain_anchors` — the position and hash of the last
+//! removed record with a MAC over them under the chain key — from which [`verify`] restarts the
+//! chain. The log stays append-only for everything else: on SQLite the purge drops and recreates
+//! the `audit_log_no_delete` trigger inside its own transaction (no other connection ever sees it
+//! missing: SQLite has one writer and the change commits with the trigger back); on PostgreSQL the
+//! trigger lets a DELETE through only in a transaction that set `kaifaqu.audit_purge` with
+//! SET LOCAL (migration 11). The purge itself is an audit record.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -223,6 +233,8 @@ pub enum ProblemKind {
     /// The chain's head disagrees with its last record: records cut off the end, or the head
     /// itself changed.
     Head,
+    /// The purge anchor the chain restarts from was changed or forged (its MAC does not match).
+    Anchor,
 }
 
 impl ProblemKind {
@@ -232,6 +244,7 @@ impl ProblemKind {
             ProblemKind::Missing => "记录缺失（被删除）",
             ProblemKind::Unexpected => "多出的记录",
             ProblemKind::Head => "链尾与链头不符（末尾记录被删除或链头被改）",
+            ProblemKind::Anchor => "清理锚点被改动或伪造",
         }
     }
 }
@@ -305,10 +318,19 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> Result<VerifyReport, StoreE
         }
     }
     heads.sort();
+    let anchors = anchors(conn).await?;
 
     let mut report = VerifyReport { chains: heads.len() as u64, ..Default::default() };
     for (chain, head_seq, head_hash) in heads {
-        if let Some(p) = verify_chain(conn, chain, head_seq, &head_hash, &mut report.verified).await? {
+        let start = match anchors.iter().find(|a| a.chain == chain) {
+            Some(a) if a.mac != anchor_mac(a.chain, a.seq, &a.hash, &a.purged_before) => {
+                report.problems.push(ChainProblem { chain, seq: a.seq, record_id: None, kind: ProblemKind::Anchor });
+                continue;
+            }
+            Some(a) => (a.seq + 1, a.hash.clone()),
+            None => (1, String::new()),
+        };
+        if let Some(p) = verify_chain(conn, chain, start, head_seq, &head_hash, &mut report.verified).await? {
             report.problems.push(p);
         }
     }
@@ -347,15 +369,17 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> Result<VerifyReport, StoreE
     Ok(report)
 }
 
+/// Checks `chain` from position `start.0` (after the hash `start.1`: a purge anchor's, or "" at
+/// position 1) to its head.
 async fn verify_chain<C: ConnectionTrait>(
     conn: &C,
     chain: i64,
+    start: (i64, String),
     head_seq: i64,
     head_hash: &str,
     verified: &mut u64,
 ) -> Result<Option<ChainProblem>, StoreError> {
-    let mut expected = 1i64;
-    let mut prev = String::new();
+    let (mut expected, mut prev) = start;
     loop {
         let mut q = audit_log::Entity::find().filter(audit_log::Column::ChainSeq.gte(expected));
         q = if chain == 0 {
@@ -412,6 +436,187 @@ async fn verify_chain<C: ConnectionTrait>(
         return Ok(Some(ChainProblem { chain, seq: last.max(head_seq), record_id: None, kind: ProblemKind::Head }));
     }
     Ok(None)
+}
+
+/// The shortest time an audit record is kept (网络安全法 第二十一条: 不少于六个月).
+pub const RETENTION_DAYS: i64 = 180;
+
+/// The SQLite trigger of migration 1 that [`purge`] lifts and puts back inside its transaction.
+const SQLITE_NO_DELETE: &str = "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
+     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;";
+
+/// Where a purged chain restarts: the position and hash of its last removed record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Anchor {
+    pub chain: i64,
+    pub seq: i64,
+    pub hash: String,
+    /// The cut-off of the purge that set it (RFC 3339).
+    pub purged_before: String,
+    #[serde(skip)]
+    pub mac: String,
+}
+
+/// The MAC that binds an anchor to the chain key.
+fn anchor_mac(chain: i64, seq: i64, hash: &str, purged_before: &str) -> String {
+    hex(&hmac_sha256(key(), format!("anchor\n{chain}\n{seq}\n{hash}\n{purged_before}").as_bytes()))
+}
+
+/// Every chain's anchor (chains never purged have none).
+pub async fn anchors<C: ConnectionTrait>(conn: &C) -> Result<Vec<Anchor>, StoreError> {
+    let backend = conn.get_database_backend();
+    Ok(conn
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT chain, seq, hash, purged_before, mac FROM audit_chain_anchors ORDER BY chain",
+        ))
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Anchor {
+                chain: r.try_get("", "chain")?,
+                seq: r.try_get("", "seq")?,
+                hash: r.try_get("", "hash")?,
+                purged_before: r.try_get("", "purged_before")?,
+                mac: r.try_get("", "mac")?,
+            })
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()?)
+}
+
+/// What a purge removed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PurgeReport {
+    /// Records removed, in all.
+    pub purged: u64,
+    /// Per chain: the new anchor and the records removed from it.
+    pub chains: Vec<(Anchor, u64)>,
+    /// Records from before the chain existed (schema 10) removed.
+    pub unchained: u64,
+}
+
+/// The latest cut-off allowed on `today`: [`RETENTION_DAYS`] days back.
+pub fn latest_cutoff(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::days(RETENTION_DAYS)
+}
+
+/// Removes, inside `txn`, each chain's records older than `before` (a prefix of the chain: the
+/// records before the first one at or after `before`) and the unchained ones older than it,
+/// moving each purged chain's anchor. The caller lifts the rule ([`lift_for_purge`]), checks the
+/// cut-off and the chain, puts the rule back, appends the audit record of the purge and commits;
+/// see [`crate::audit::purge`].
+pub(crate) async fn purge_in<C: ConnectionTrait>(
+    txn: &C,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<PurgeReport, StoreError> {
+    let backend = txn.get_database_backend();
+    let heads: Vec<(i64, i64)> = txn
+        .query_all_raw(Statement::from_string(backend, "SELECT chain, seq FROM audit_chain_heads ORDER BY chain"))
+        .await?
+        .into_iter()
+        .map(|r| Ok((r.try_get::<i64>("", "chain")?, r.try_get::<i64>("", "seq")?)))
+        .collect::<Result<_, sea_orm::DbErr>>()?;
+    let old = anchors(txn).await?;
+    let cut = before.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let mut report = PurgeReport::default();
+    for (chain, head_seq) in heads {
+        let zone = |q: sea_orm::Select<audit_log::Entity>| {
+            if chain == 0 {
+                q.filter(audit_log::Column::ZoneId.is_null())
+            } else {
+                q.filter(audit_log::Column::ZoneId.eq(chain))
+            }
+        };
+        let first_young: Option<i64> = zone(audit_log::Entity::find())
+            .select_only()
+            .column_as(audit_log::Column::ChainSeq.min(), "m")
+            .filter(audit_log::Column::ChainSeq.is_not_null())
+            .filter(audit_log::Column::At.gte(before))
+            .into_tuple::<Option<i64>>()
+            .one(txn)
+            .await?
+            .flatten();
+        let last = first_young.map(|s| s - 1).unwrap_or(head_seq);
+        let from = old.iter().find(|a| a.chain == chain).map(|a| a.seq).unwrap_or(0);
+        if last <= from {
+            continue;
+        }
+        let Some(m) = zone(audit_log::Entity::find()).filter(audit_log::Column::ChainSeq.eq(last)).one(txn).await?
+        else {
+            return Err(StoreError::Config(format!("审计链 {chain} 第 {last} 条记录缺失，不能清理")));
+        };
+        let hash = m.chain_hash.unwrap_or_default();
+        let deleted = {
+            let mut d = audit_log::Entity::delete_many().filter(audit_log::Column::ChainSeq.lte(last));
+            d = if chain == 0 {
+                d.filter(audit_log::Column::ZoneId.is_null())
+            } else {
+                d.filter(audit_log::Column::ZoneId.eq(chain))
+            };
+            d.exec(txn).await?.rows_affected
+        };
+        let anchor =
+            Anchor { chain, seq: last, mac: anchor_mac(chain, last, &hash, &cut), hash, purged_before: cut.clone() };
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql(
+                backend,
+                "INSERT INTO audit_chain_anchors (chain, seq, hash, purged_before, purged_at, mac) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, \
+                 hash = excluded.hash, purged_before = excluded.purged_before, purged_at = excluded.purged_at, \
+                 mac = excluded.mac",
+            ),
+            [
+                Value::from(chain),
+                Value::from(last),
+                Value::from(anchor.hash.clone()),
+                Value::from(cut.clone()),
+                Value::from(now.to_rfc3339()),
+                Value::from(anchor.mac.clone()),
+            ],
+        ))
+        .await?;
+        report.purged += deleted;
+        report.chains.push((anchor, deleted));
+    }
+    let unchained = audit_log::Entity::delete_many()
+        .filter(audit_log::Column::ChainSeq.is_null())
+        .filter(audit_log::Column::At.lt(before))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    report.unchained = unchained;
+    report.purged += unchained;
+    Ok(report)
+}
+
+/// Lifts the append-only rule for deletes in `txn` only, and holds every chain still until the
+/// transaction ends (SQLite: the write lock, taken by the DDL; PostgreSQL: the head rows).
+pub(crate) async fn lift_for_purge<C: ConnectionTrait>(txn: &C) -> Result<(), StoreError> {
+    match txn.get_database_backend() {
+        DbBackend::Postgres => {
+            txn.execute_unprepared("SELECT chain FROM audit_chain_heads FOR UPDATE").await?;
+            txn.execute_unprepared("SELECT set_config('kaifaqu.audit_purge', 'on', true)").await?;
+        }
+        _ => {
+            txn.execute_unprepared("DROP TRIGGER audit_log_no_delete").await?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts the append-only rule back in `txn`, before anything else is written.
+pub(crate) async fn restore_after_purge<C: ConnectionTrait>(txn: &C) -> Result<(), StoreError> {
+    match txn.get_database_backend() {
+        DbBackend::Postgres => {
+            txn.execute_unprepared("SELECT set_config('kaifaqu.audit_purge', 'off', true)").await?;
+        }
+        _ => {
+            txn.execute_unprepared(SQLITE_NO_DELETE).await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,4 +1,6 @@
-//! Passwords (argon2id), database-held sessions, login lockout and API tokens.
+//! Passwords (argon2id) under an authentication profile (等保 or ASVS: rules and expiry),
+//! database-held sessions, login lockout, the TOTP second factor (secret encrypted through
+//! [`crate::crypto`]) and API tokens.
 
 use std::sync::OnceLock;
 
@@ -6,7 +8,8 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use chrono::{DateTime, Duration, Utc};
 use kaifaqu_domain::audit::Action;
-use kaifaqu_domain::{Invalid, Role, password};
+use kaifaqu_domain::password::Profile;
+use kaifaqu_domain::{Invalid, Permission, Role, password};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -20,25 +23,67 @@ use crate::audit::{self, Change};
 use crate::entities::{api_token, session, user};
 use crate::users::{User, audit_view, to_user};
 use crate::{Actor, Db, StoreError};
+use crate::{crypto, totp};
 
-/// Session and lockout settings (from configuration).
+/// Session, lockout and password settings (from configuration): the authentication profile.
 #[derive(Debug, Clone)]
 pub struct AuthPolicy {
+    /// Which password rules apply (等保 or ASVS).
+    pub profile: Profile,
     pub idle_timeout: Duration,
     pub absolute_timeout: Duration,
     pub max_failures: i32,
     pub lockout: Duration,
+    /// A password older than this must be changed before anything else (None: never).
+    pub password_max_age: Option<Duration>,
+    /// Failed logins from one address within `ip_window` after which that address is refused
+    /// (429) until the oldest failure leaves the window; counted by the web layer in memory.
+    pub ip_max_failures: u32,
+    pub ip_window: Duration,
 }
 
 impl Default for AuthPolicy {
     fn default() -> Self {
+        AuthPolicy::for_profile(Profile::Dengbao)
+    }
+}
+
+impl AuthPolicy {
+    /// The profile's settings: 等保 — 8 characters of 3 classes, 90-day expiry; ASVS — 12
+    /// characters, no expiry. Both: 5 failures → 15 minutes locked, 30 minutes idle, 12 hours at
+    /// most, 30 failures from one address in 15 minutes → refused.
+    pub fn for_profile(profile: Profile) -> AuthPolicy {
         AuthPolicy {
+            profile,
             idle_timeout: Duration::minutes(30),
             absolute_timeout: Duration::hours(12),
             max_failures: 5,
             lockout: Duration::minutes(15),
+            password_max_age: profile.max_age_days().map(Duration::days),
+            ip_max_failures: 30,
+            ip_window: Duration::minutes(15),
         }
     }
+
+    /// Whether the password of `m` is older than the profile allows.
+    fn password_expired(&self, m: &user::Model, now: DateTime<Utc>) -> bool {
+        self.password_max_age.is_some_and(|age| now - m.password_changed_at.unwrap_or(m.created_at) > age)
+    }
+}
+
+/// The profile the administrators' password checks use (`users::create`, `reset_password`);
+/// installed by `kaifaqu serve` from the configuration, 等保 until then.
+static PROFILE: std::sync::RwLock<Profile> = std::sync::RwLock::new(Profile::Dengbao);
+
+/// Installs the deployment's profile for the checks that have no [`AuthPolicy`] at hand.
+pub fn install_profile(p: Profile) {
+    *PROFILE.write().unwrap_or_else(|e| e.into_inner()) = p;
+}
+
+/// Checks a new password under the installed profile.
+pub(crate) fn check_password(pw: &str, login_name: &str, context: &[String]) -> Result<(), String> {
+    let p = *PROFILE.read().unwrap_or_else(|e| e.into_inner());
+    password::check_with(p, pw, login_name, context)
 }
 
 pub fn hash_password(pw: &str) -> Result<String, StoreError> {
@@ -104,7 +149,20 @@ fn actor_for(m: &user::Model, ip: Option<&str>) -> Actor {
     }
 }
 
-/// Checks a login; `None` means refused (wrong name, wrong password, locked or inactive).
+/// What a password check leads to.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    /// Signed in.
+    Session(Box<NewSession>),
+    /// The password was right and the account has a second factor: ask for the code, then
+    /// [`login_second_factor`].
+    SecondFactor { user_id: i64 },
+    /// Wrong name, wrong password, locked or inactive (one answer for all).
+    Refused,
+}
+
+/// Checks a login with the password only; `None` means refused (wrong name, wrong password,
+/// locked, inactive, or an account that also needs its TOTP code — see [`login_first_factor`]).
 pub async fn login(
     db: &Db,
     policy: &AuthPolicy,
@@ -113,6 +171,55 @@ pub async fn login(
     ip: Option<&str>,
     user_agent: Option<&str>,
 ) -> Result<Option<NewSession>, StoreError> {
+    match login_first_factor(db, policy, login_name, pw, ip, user_agent).await? {
+        LoginOutcome::Session(s) => Ok(Some(*s)),
+        _ => Ok(None),
+    }
+}
+
+/// Counts a failure against the account (locking it after `max_failures`) and audits it.
+async fn record_failure(
+    db: &Db,
+    policy: &AuthPolicy,
+    m: &user::Model,
+    actor: &Actor,
+    locked: bool,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.conn.begin().await?;
+    if !locked && m.active {
+        // counted in the database, so parallel guesses cannot each write "1"
+        user::Entity::update_many()
+            .col_expr(user::Column::FailedLogins, Expr::col(user::Column::FailedLogins).add(1))
+            .filter(user::Column::Id.eq(m.id))
+            .exec(&txn)
+            .await?;
+        let failures = user::Entity::find_by_id(m.id).one(&txn).await?.map(|u| u.failed_logins).unwrap_or(0);
+        if failures >= policy.max_failures {
+            user::Entity::update_many()
+                .col_expr(user::Column::FailedLogins, Expr::value(0))
+                .col_expr(user::Column::LockedUntil, Expr::value(Some(now + policy.lockout)))
+                .filter(user::Column::Id.eq(m.id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    audit::append(&txn, actor, failed_change(Some(m.id), reason)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The first step of a login: the password. An account with a TOTP secret answers
+/// [`LoginOutcome::SecondFactor`] instead of a session.
+pub async fn login_first_factor(
+    db: &Db,
+    policy: &AuthPolicy,
+    login_name: &str,
+    pw: &str,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<LoginOutcome, StoreError> {
     let name = login_name.trim();
     let found = user::Entity::find().filter(user::Column::LoginName.eq(name)).one(&db.conn).await?;
     let Some(m) = found else {
@@ -121,7 +228,7 @@ pub async fn login(
         let mut anon = Actor::system(name);
         anon.ip = ip.map(str::to_string);
         audit::append(&db.conn, &anon, failed_change(None, "登录名不存在")).await?;
-        return Ok(None);
+        return Ok(LoginOutcome::Refused);
     };
     let now = Utc::now();
     let locked = m.locked_until.is_some_and(|t| t > now);
@@ -135,28 +242,79 @@ pub async fn login(
         } else {
             "密码错误"
         };
-        let txn = db.conn.begin().await?;
-        if !locked && m.active {
-            // counted in the database, so parallel guesses cannot each write "1"
-            user::Entity::update_many()
-                .col_expr(user::Column::FailedLogins, Expr::col(user::Column::FailedLogins).add(1))
-                .filter(user::Column::Id.eq(m.id))
-                .exec(&txn)
-                .await?;
-            let failures = user::Entity::find_by_id(m.id).one(&txn).await?.map(|u| u.failed_logins).unwrap_or(0);
-            if failures >= policy.max_failures {
-                user::Entity::update_many()
-                    .col_expr(user::Column::FailedLogins, Expr::value(0))
-                    .col_expr(user::Column::LockedUntil, Expr::value(Some(now + policy.lockout)))
-                    .filter(user::Column::Id.eq(m.id))
-                    .exec(&txn)
-                    .await?;
-            }
-        }
-        audit::append(&txn, &actor, failed_change(Some(m.id), reason)).await?;
-        txn.commit().await?;
+        record_failure(db, policy, &m, &actor, locked, reason).await?;
+        return Ok(LoginOutcome::Refused);
+    }
+    if m.totp_secret.is_some() {
+        return Ok(LoginOutcome::SecondFactor { user_id: m.id });
+    }
+    start_session(db, policy, m, &actor, ip, user_agent, "登录").await.map(|s| LoginOutcome::Session(Box::new(s)))
+}
+
+/// The second step of a login: the TOTP code of the account `user_id` whose password was just
+/// right. A wrong or replayed code counts as a failed login; `None` means refused.
+pub async fn login_second_factor(
+    db: &Db,
+    policy: &AuthPolicy,
+    user_id: i64,
+    code: &str,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<Option<NewSession>, StoreError> {
+    let Some(m) = user::Entity::find_by_id(user_id).one(&db.conn).await? else {
+        return Ok(None);
+    };
+    let actor = actor_for(&m, ip);
+    let locked = m.locked_until.is_some_and(|t| t > Utc::now());
+    let accepted = match (&m.totp_secret, locked || !m.active) {
+        (Some(stored), false) => accept_code(db, &m, stored, code).await?,
+        _ => false,
+    };
+    if !accepted {
+        let reason = if locked {
+            "账号锁定中"
+        } else if !m.active {
+            "账号已停用"
+        } else {
+            "动态口令错误或已用过"
+        };
+        record_failure(db, policy, &m, &actor, locked, reason).await?;
         return Ok(None);
     }
+    start_session(db, policy, m, &actor, ip, user_agent, "登录（密码＋动态口令）").await.map(Some)
+}
+
+/// Checks a TOTP code against the stored secret and, if it matches a step later than the last
+/// one used, records that step — atomically, so two requests with one code cannot both pass.
+async fn accept_code(db: &Db, m: &user::Model, stored: &str, code: &str) -> Result<bool, StoreError> {
+    let secret = crypto::keyring().decrypt(stored, &crypto::totp_context(m.id))?;
+    let Some(step) = totp::verify(&secret, code, totp::current_step(), m.totp_last_step) else {
+        return Ok(false);
+    };
+    let res = user::Entity::update_many()
+        .col_expr(user::Column::TotpLastStep, Expr::value(Some(step)))
+        .filter(user::Column::Id.eq(m.id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(user::Column::TotpLastStep.is_null())
+                .add(user::Column::TotpLastStep.lt(step)),
+        )
+        .exec(&db.conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Opens a session for `m` (failures cleared), audited as a login.
+async fn start_session(
+    db: &Db,
+    policy: &AuthPolicy,
+    m: user::Model,
+    actor: &Actor,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+    what: &str,
+) -> Result<NewSession, StoreError> {
+    let now = Utc::now();
     let token = random_hex(32);
     let csrf = random_hex(32);
     let txn = db.conn.begin().await?;
@@ -177,13 +335,13 @@ pub async fn login(
     .await?;
     audit::append(
         &txn,
-        &actor,
+        actor,
         Change {
             zone_id: m.zone_id,
             entity: "session",
             entity_id: Some(m.id.to_string()),
             action: Action::Login,
-            summary: format!("{} 登录", m.login_name),
+            summary: format!("{} {what}", m.login_name),
             before: serde_json::Value::Null,
             after: serde_json::Value::Null,
         },
@@ -191,10 +349,10 @@ pub async fn login(
     .await?;
     txn.commit().await?;
     let depts = Default::default();
-    Ok(Some(NewSession {
-        session: SessionUser { user: to_user(m, &depts), token_hash: sha256_hex(&token), csrf_token: csrf },
-        token,
-    }))
+    let expired = policy.password_expired(&m, now);
+    let mut user = to_user(m, &depts);
+    user.must_change_password |= expired;
+    Ok(NewSession { session: SessionUser { user, token_hash: sha256_hex(&token), csrf_token: csrf }, token })
 }
 
 fn failed_change(user_id: Option<i64>, reason: &str) -> Change<'static> {
@@ -229,7 +387,11 @@ pub async fn session(db: &Db, policy: &AuthPolicy, token: &str) -> Result<Option
         am.update(&db.conn).await?;
     }
     let depts = department_names(db, u.zone_id).await?;
-    Ok(Some(SessionUser { user: to_user(u, &depts), token_hash: hash, csrf_token: s.csrf_token }))
+    let expired = policy.password_expired(&u, now);
+    let mut user = to_user(u, &depts);
+    // an expired password sends the user to 修改密码 like an administrator's reset does
+    user.must_change_password |= expired;
+    Ok(Some(SessionUser { user, token_hash: hash, csrf_token: s.csrf_token }))
 }
 
 async fn department_names(db: &Db, zone_id: Option<i64>) -> Result<std::collections::HashMap<i64, String>, StoreError> {
@@ -291,6 +453,7 @@ pub(crate) async fn store_password(
     am.failed_logins = Set(0);
     am.locked_until = Set(None);
     am.updated_at = Set(Utc::now());
+    am.password_changed_at = Set(Some(Utc::now()));
     let after = am.update(&txn).await?;
     end_sessions(&txn, before.id).await?;
     audit::append(
@@ -321,8 +484,20 @@ pub(crate) async fn password_context(db: &Db, zone_id: Option<i64>) -> Result<Ve
     Ok(password::context_words(name.as_deref()))
 }
 
-/// A user changes their own password; every session of theirs ends (they log in again).
+/// A user changes their own password under the 等保 profile; see [`change_own_password_with`].
 pub async fn change_own_password(db: &Db, actor: &Actor, old: &str, new: &str) -> Result<(), StoreError> {
+    change_own_password_with(db, &AuthPolicy::default(), actor, old, new).await
+}
+
+/// A user changes their own password (the policy's profile decides the rules); every session of
+/// theirs ends (they log in again) and the expiry starts again.
+pub async fn change_own_password_with(
+    db: &Db,
+    policy: &AuthPolicy,
+    actor: &Actor,
+    old: &str,
+    new: &str,
+) -> Result<(), StoreError> {
     let id = actor.user_id.ok_or(StoreError::NotFound)?;
     let m = user::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     let mut e = Invalid::new();
@@ -330,13 +505,123 @@ pub async fn change_own_password(db: &Db, actor: &Actor, old: &str, new: &str) -
         e.add("old_password", "原密码不正确");
     }
     let context = password_context(db, m.zone_id).await?;
-    if let Err(msg) = password::check_in(new, &m.login_name, &context) {
+    if let Err(msg) = password::check_with(policy.profile, new, &m.login_name, &context) {
         e.add("new_password", msg);
     } else if old == new {
         e.add("new_password", "新密码不能与原密码相同");
     }
     e.into_result()?;
     store_password(db, actor, &m, new, false, "修改本人密码").await
+}
+
+/// Whether the signed-in user's password is older than the policy allows (the reason the
+/// 修改密码 page is forced, when it is not an administrator's reset).
+pub async fn password_expired(db: &Db, policy: &AuthPolicy, user_id: i64) -> Result<bool, StoreError> {
+    let m = user::Entity::find_by_id(user_id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
+    Ok(policy.password_expired(&m, Utc::now()))
+}
+
+/// A user's second factor as the account page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TotpState {
+    /// No second factor.
+    Off,
+    /// Enrolment begun: the secret (base32) to show with its QR code until a code confirms it.
+    Pending { secret: String },
+    /// Every login asks for a code.
+    On,
+}
+
+fn totp_change(m: &user::Model, what: &str, after: bool) -> Change<'static> {
+    Change {
+        zone_id: m.zone_id,
+        entity: "user",
+        entity_id: Some(m.id.to_string()),
+        action: Action::Update,
+        summary: format!("{what}：{}", m.login_name),
+        before: json!({"totp": m.totp_secret.is_some()}),
+        after: json!({"totp": after}),
+    }
+}
+
+async fn own_user(db: &Db, actor: &Actor) -> Result<user::Model, StoreError> {
+    let id = actor.user_id.ok_or(StoreError::NotFound)?;
+    user::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)
+}
+
+/// The actor's second factor.
+pub async fn totp_state(db: &Db, actor: &Actor) -> Result<TotpState, StoreError> {
+    let m = own_user(db, actor).await?;
+    if m.totp_secret.is_some() {
+        return Ok(TotpState::On);
+    }
+    match &m.totp_pending {
+        Some(p) => {
+            let secret = crypto::keyring().decrypt(p, &crypto::totp_pending_context(m.id))?;
+            Ok(TotpState::Pending { secret: totp::base32_encode(&secret) })
+        }
+        None => Ok(TotpState::Off),
+    }
+}
+
+/// Begins (or begins again) the actor's enrolment: a fresh secret, stored encrypted until a
+/// first code confirms it. Returns the secret in base32.
+pub async fn totp_begin(db: &Db, actor: &Actor) -> Result<String, StoreError> {
+    let m = own_user(db, actor).await?;
+    if m.totp_secret.is_some() {
+        return Err(Invalid::one("code", "已启用动态口令；如需更换手机，请先由管理员重置").into());
+    }
+    let secret = totp::new_secret();
+    let stored = crypto::keyring().encrypt(&secret, &crypto::totp_pending_context(m.id))?;
+    let mut am = m.into_active_model();
+    am.totp_pending = Set(Some(stored));
+    am.update(&db.conn).await?;
+    Ok(totp::base32_encode(&secret))
+}
+
+/// Confirms the actor's enrolment with a code from the authenticator: from now on every login
+/// asks for a code. A wrong code leaves the enrolment pending.
+pub async fn totp_confirm(db: &Db, actor: &Actor, code: &str) -> Result<(), StoreError> {
+    let m = own_user(db, actor).await?;
+    let Some(pending) = m.totp_pending.clone() else {
+        return Err(Invalid::one("code", "请先点击“开始绑定”并用手机扫描二维码").into());
+    };
+    let ring = crypto::keyring();
+    let secret = ring.decrypt(&pending, &crypto::totp_pending_context(m.id))?;
+    let Some(step) = totp::verify(&secret, code, totp::current_step(), None) else {
+        return Err(Invalid::one("code", "动态口令不正确：请输入手机验证器上当前显示的 6 位数字").into());
+    };
+    let stored = ring.encrypt(&secret, &crypto::totp_context(m.id))?;
+    let txn = db.conn.begin().await?;
+    let mut am = m.clone().into_active_model();
+    am.totp_secret = Set(Some(stored));
+    am.totp_pending = Set(None);
+    am.totp_last_step = Set(Some(step));
+    am.updated_at = Set(Utc::now());
+    am.update(&txn).await?;
+    audit::append(&txn, actor, totp_change(&m, "启用动态口令", true)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An administrator (安全管理 permission) removes a user's second factor (a lost phone); the
+/// user's sessions end and they may enrol again.
+pub async fn totp_reset(db: &Db, actor: &Actor, user_id: i64) -> Result<(), StoreError> {
+    actor.require(Permission::ManageSecurity)?;
+    // the zone filter of the actor's scope: another zone's user is NotFound (the security
+    // administrator manages accounts without the general write permission, 三员)
+    let m = crate::users::find_scoped(db, &actor.scope(), user_id).await?;
+    let txn = db.conn.begin().await?;
+    let mut am = m.clone().into_active_model();
+    am.totp_secret = Set(None);
+    am.totp_pending = Set(None);
+    am.totp_last_step = Set(None);
+    am.updated_at = Set(Utc::now());
+    am.update(&txn).await?;
+    end_sessions(&txn, m.id).await?;
+    audit::append(&txn, actor, totp_change(&m, "重置动态口令", false)).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// An API token as listed (never its value).

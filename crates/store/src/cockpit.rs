@@ -176,7 +176,33 @@ pub async fn indicators(
     zone_id: i64,
     p: &ReportPeriod,
 ) -> Result<(Option<Period>, Vec<KeyIndicator>), StoreError> {
-    for month in (1..=p.last_month).rev() {
+    use sea_orm::sea_query::Query;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+    use crate::entities::{indicator, indicator_value};
+    crate::zones::get(db, scope, zone_id).await?;
+    // the latest month with an official value of an active indicator, in one query (not an
+    // overview per month)
+    let active = Query::select()
+        .column(indicator::Column::Id)
+        .from(indicator::Entity)
+        .and_where(indicator::Column::Active.eq(true))
+        .to_owned();
+    let months: Vec<i32> = indicator_value::Entity::find()
+        .select_only()
+        .column(indicator_value::Column::Month)
+        .distinct()
+        .filter(indicator_value::Column::ZoneId.eq(zone_id))
+        .filter(indicator_value::Column::Year.eq(p.year))
+        .filter(indicator_value::Column::Month.lte(i32::try_from(p.last_month).unwrap_or(12)))
+        .filter(indicator_value::Column::IsEstimate.eq(false))
+        .filter(indicator_value::Column::IndicatorId.in_subquery(active))
+        .into_tuple()
+        .all(&db.conn)
+        .await?;
+    let mut months: Vec<u32> = months.into_iter().filter_map(|m| u32::try_from(m).ok()).collect();
+    months.sort_unstable_by(|a, b| b.cmp(a));
+    for month in months {
         let Ok(period) = Period::new(p.year, month) else { continue };
         let rows = indicator_views::overview(db, scope, zone_id, period).await?;
         if rows.iter().any(|r| r.figure.value.is_some()) {

@@ -51,6 +51,23 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     if path.is_empty() || path == ":memory:" { None } else { Some(PathBuf::from(path)) }
 }
 
+/// SQLite's durability level (`PRAGMA synchronous`, set at every connection open). The shipped
+/// choice is [`Synchronous::Full`] for the whole database: in WAL mode, NORMAL survives a crash
+/// of the program but may roll back the last commits on a power loss or OS crash, and the pragma
+/// is per connection, not per transaction, so "FULL for approvals and the audit log only" would
+/// need a separate pool whose writes still share the one WAL. FULL syncs the WAL at every commit;
+/// its cost is measured in `store/tests/audit_purge.rs::synchronous_full_costs_*` and written
+/// down in docs/SECURITY.md (N4). NORMAL stays available to tools and measurements.
+/// PostgreSQL is unaffected (`synchronous_commit` stays on, its default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// Every commit is on disk before it is acknowledged (survives power loss).
+    #[default]
+    Full,
+    /// Survives crashes of the program; a power loss may lose the last commits.
+    Normal,
+}
+
 /// A connected database.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -61,8 +78,13 @@ pub struct Db {
 
 impl Db {
     /// Connects, creating the SQLite file (and its folder) when missing. Pragmas for SQLite:
-    /// WAL, foreign keys on, busy timeout 5 s, synchronous NORMAL.
+    /// WAL, foreign keys on, busy timeout 5 s, synchronous FULL (see [`Synchronous`]).
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        Db::connect_with(url, Synchronous::Full).await
+    }
+
+    /// [`Db::connect`] with an explicit SQLite durability level.
+    pub async fn connect_with(url: &str, synchronous: Synchronous) -> Result<Db, StoreError> {
         let engine = Engine::from_url(url)?;
         let conn = match engine {
             Engine::Sqlite => {
@@ -77,8 +99,14 @@ impl Db {
                     .map_err(|e| StoreError::Config(format!("SQLite 地址有误：{e}")))?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(match synchronous {
+                        Synchronous::Full => SqliteSynchronous::Full,
+                        Synchronous::Normal => SqliteSynchronous::Normal,
+                    })
                     .foreign_keys(true)
+                    // deleted rows (old password hashes, TOTP secrets, sessions) are overwritten
+                    // with zeros, not left readable in free pages (issue 10 K1)
+                    .pragma("secure_delete", "ON")
                     .busy_timeout(Duration::from_secs(5));
                 let in_memory = sqlite_path(url).is_none();
                 let pool = SqlitePoolOptions::new()

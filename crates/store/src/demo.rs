@@ -71,6 +71,9 @@ const USERS: &[(&str, &str, &str, Option<usize>)] = &[
     ("approval", "行政审批服务部科员（示例）", "staff", Some(7)),
     ("viewer", "只读用户（示例）", "viewer", Some(3)),
     ("city", "长治市级用户（示例）", "city", None),
+    // 三员: the audit log and the accounts are not the system admin's.
+    ("auditor", "审计管理员（示例）", "audit_admin", Some(0)),
+    ("security", "安全管理员（示例）", "security_admin", Some(0)),
 ];
 
 pub enum DemoOutcome {

@@ -236,6 +236,7 @@ pub(crate) async fn load(db: &Db, actor: &Actor, zone_id: i64) -> Result<(), Sto
             achieved_tax_per_mu: achieved[2].into(),
             achieved_energy: achieved[3].into(),
             notes: String::new(),
+            version: String::new(),
         };
         land_parcels::create_in(db, actor, zone_id, &f).await?;
     }
@@ -254,6 +255,7 @@ pub(crate) async fn load(db: &Db, actor: &Actor, zone_id: i64) -> Result<(), Sto
             project_id,
             enterprise_id,
             notes: String::new(),
+            version: String::new(),
         };
         idle_plants::create_in(db, actor, zone_id, &f).await?;
     }

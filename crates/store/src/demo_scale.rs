@@ -494,7 +494,7 @@ enum Sink {
 }
 
 const SQLITE_BULK: &str = "PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -262144;";
-const SQLITE_RESTORE: &str = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000;";
+const SQLITE_RESTORE: &str = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000;";
 
 fn db_err(e: sqlx::Error) -> StoreError {
     StoreError::Db(DbErr::Custom(e.to_string()))

@@ -126,7 +126,7 @@ async fn refresh<C: ConnectionTrait>(conn: &C, p: &project::Model, pos: &Positio
         .exec(conn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(Invalid::one("kind", crate::projects::STALE).into());
+        return Err(StoreError::Stale);
     }
     Ok(())
 }

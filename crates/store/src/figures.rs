@@ -2,12 +2,12 @@
 //! a date range, and projects reaching each stage (count and investment), by team, channel and
 //! chain. Every figure can list the records behind it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use kaifaqu_domain::money::Wan;
 use kaifaqu_domain::stage::Stage;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::entities::{contact, project, project_event};
@@ -67,16 +67,21 @@ pub async fn projects_reaching(
         .order_by_asc(project_event::Column::Id)
         .all(&db.conn)
         .await?;
-    let ids: Vec<i64> = events.iter().map(|e| e.project_id).collect();
-    let l = Lookups::load(db, zone_id).await?;
-    let mut by_id: BTreeMap<i64, Project> = project::Entity::find()
-        .filter(project::Column::ZoneId.eq(zone_id))
-        .filter(project::Column::Id.is_in(ids))
-        .all(&db.conn)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, to_project(m, &l)))
-        .collect();
+    let mut ids: Vec<i64> = events.iter().map(|e| e.project_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut models = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        models.extend(
+            project::Entity::find()
+                .filter(project::Column::ZoneId.eq(zone_id))
+                .filter(project::Column::Id.is_in(chunk.iter().copied()))
+                .all(&db.conn)
+                .await?,
+        );
+    }
+    let l = Lookups::for_rows(db, zone_id, models.iter().filter_map(|m| m.enterprise_id)).await?;
+    let mut by_id: BTreeMap<i64, Project> = models.into_iter().map(|m| (m.id, to_project(m, &l))).collect();
     Ok(events.into_iter().filter_map(|e| by_id.remove(&e.project_id).map(|p| (e.event_date, p))).collect())
 }
 
@@ -94,20 +99,57 @@ pub async fn period(
         .filter(contact::Column::ContactDate.lte(to))
         .count(&db.conn)
         .await?;
-    let mut stages = Vec::new();
+    // one read of the period's stage events and one of the projects they name (only the
+    // columns counted), then the dictionary once — not a list of projects per stage
+    let events: Vec<(i64, String)> = project_event::Entity::find()
+        .select_only()
+        .columns([project_event::Column::ProjectId, project_event::Column::Kind])
+        .filter(project_event::Column::ZoneId.eq(zone_id))
+        .filter(project_event::Column::Kind.is_in(Stage::ALL.iter().map(|s| s.code())))
+        .filter(project_event::Column::EventDate.gte(from))
+        .filter(project_event::Column::EventDate.lte(to))
+        .into_tuple()
+        .all(&db.conn)
+        .await?;
+    let mut ids: Vec<i64> = events.iter().map(|e| e.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    type Row = (i64, i64, Option<i64>, Option<i64>, Option<i64>);
+    let mut projects: HashMap<i64, Row> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<Row> = project::Entity::find()
+            .select_only()
+            .columns([
+                project::Column::Id,
+                project::Column::TotalWan,
+                project::Column::TeamId,
+                project::Column::ChannelId,
+                project::Column::ChainId,
+            ])
+            .filter(project::Column::ZoneId.eq(zone_id))
+            .filter(project::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(&db.conn)
+            .await?;
+        projects.extend(rows.into_iter().map(|r| (r.0, r)));
+    }
+    let l = Lookups::for_rows(db, zone_id, std::iter::empty()).await?;
+    // each project counts once per stage (as `projects_reaching` lists it once)
+    let mut seen: Vec<HashSet<i64>> = vec![HashSet::new(); Stage::ALL.len()];
+    let mut stages: Vec<StageFigure> =
+        Stage::ALL.iter().map(|s| StageFigure { stage: *s, count: 0, investment: Wan(0) }).collect();
     let mut groups: [BTreeMap<String, Vec<u64>>; 3] = Default::default();
-    for (i, s) in Stage::ALL.iter().enumerate() {
-        let reached = projects_reaching(db, scope, zone_id, *s, from, to).await?;
-        stages.push(StageFigure {
-            stage: *s,
-            count: reached.len() as u64,
-            investment: reached.iter().map(|(_, p)| p.total).sum(),
-        });
-        for (_, p) in &reached {
-            for (g, key) in groups.iter_mut().zip([&p.team, &p.channel, &p.chain]) {
-                let name = key.clone().unwrap_or_else(|| "未填写".into());
-                g.entry(name).or_insert_with(|| vec![0; Stage::ALL.len()])[i] += 1;
-            }
+    for (project_id, kind) in &events {
+        let Some(i) = Stage::ALL.iter().position(|s| s.code() == kind) else { continue };
+        let Some(&(_, total, team, channel, chain)) = projects.get(project_id) else { continue };
+        if !seen[i].insert(*project_id) {
+            continue;
+        }
+        stages[i].count += 1;
+        stages[i].investment = stages[i].investment + Wan(total);
+        for (g, key) in groups.iter_mut().zip([team, channel, chain]) {
+            let name = l.dict_value(key).unwrap_or_else(|| "未填写".into());
+            g.entry(name).or_insert_with(|| vec![0; Stage::ALL.len()])[i] += 1;
         }
     }
     let [team, channel, chain] =

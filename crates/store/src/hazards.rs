@@ -48,6 +48,8 @@ pub struct Hazard {
     pub status: HazardStatus,
     pub closed_date: Option<NaiveDate>,
     pub overdue: bool,
+    /// The optimistic version: send it back with a step (a stale one is refused with 409).
+    pub version: i32,
 }
 
 pub(crate) fn to_hazard(m: hazard::Model, l: &Lookups) -> Hazard {
@@ -79,6 +81,7 @@ pub(crate) fn to_hazard(m: hazard::Model, l: &Lookups) -> Hazard {
         supervisor: m.supervisor,
         status,
         closed_date: m.closed_date,
+        version: m.version,
     }
 }
 
@@ -232,6 +235,7 @@ pub async fn create_in(db: &Db, actor: &Actor, zone_id: i64, f: &HazardForm) -> 
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = HazardStep)]
 pub struct Step {
     pub id: i64,
     pub action: HazardAction,
@@ -244,6 +248,7 @@ pub struct Step {
 /// One step of the loop (or a deadline extension, which needs a reason and a later date).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = HazardStepForm)]
 pub struct StepForm {
     /// start, submit, pass, reject, extend.
     pub action: String,
@@ -251,12 +256,18 @@ pub struct StepForm {
     pub note: String,
     /// For extend: the new deadline.
     pub new_deadline: String,
+    /// The version of the hazard the step was chosen on (empty: the current one). A stale one
+    /// is refused.
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 pub async fn step(db: &Db, actor: &Actor, hazard_id: i64, f: &StepForm) -> Result<Step, StoreError> {
     actor.require(Permission::Write)?;
     let h = hazard::Entity::find_by_id(hazard_id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     let zone_id = actor.write_zone(h.zone_id)?;
+    let expected = StoreError::expected_version(&f.version, h.version)?;
     let mut e = Invalid::new();
     let action = HazardAction::parse(&f.action);
     if action.is_none() {
@@ -319,16 +330,19 @@ pub async fn step(db: &Db, actor: &Actor, hazard_id: i64, f: &StepForm) -> Resul
         am.deadline = Set(nd);
     }
     am.updated_at = Set(chrono::Utc::now());
-    // only from the status that was checked: a concurrent step makes this one refused
+    am.version = Set(expected + 1);
+    // only from the version (and status) that was checked: a concurrent step makes this one
+    // refused, and nothing of it is written
     let res = hazard::Entity::update_many()
         .set(am)
         .filter(hazard::Column::Id.eq(hazard_id))
         .filter(hazard::Column::ZoneId.eq(zone_id))
+        .filter(hazard::Column::Version.eq(expected))
         .filter(hazard::Column::Status.eq(h.status.clone()))
         .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(Invalid::one("action", "该隐患的状态刚被他人更新，请刷新页面后再操作").into());
+        return Err(StoreError::Stale);
     }
     let after = hazard::Entity::find_by_id(hazard_id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let s = hazard_step::ActiveModel {

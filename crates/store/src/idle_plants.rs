@@ -49,6 +49,8 @@ pub struct IdlePlant {
     pub enterprise_id: Option<i64>,
     pub enterprise: Option<String>,
     pub notes: String,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
 }
 
 impl IdlePlant {
@@ -91,6 +93,7 @@ fn to_plant(m: idle_plant::Model, l: &Lookups, projects: &HashMap<i64, String>) 
         project_id: m.project_id,
         enterprise_id: m.enterprise_id,
         notes: m.notes,
+        version: m.version,
     }
 }
 
@@ -124,6 +127,10 @@ pub struct PlantForm {
     pub project_id: String,
     pub enterprise_id: String,
     pub notes: String,
+    /// The version the edit was made on (edits; empty: the current one). A stale one is refused.
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 impl PlantForm {
@@ -142,6 +149,7 @@ impl PlantForm {
             project_id: id(p.project_id),
             enterprise_id: id(p.enterprise_id),
             notes: p.notes.clone(),
+            version: p.version.to_string(),
         }
     }
 }
@@ -278,10 +286,23 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &PlantForm) -> Result<Id
     let l = Lookups::load(db, zone_id).await?;
     let projects = project_names(db, zone_id).await?;
     let v = validate(f, &l, &projects)?;
+    let expected = StoreError::expected_version(&f.version, before.version)?;
     let mut am = before.clone().into_active_model();
     apply(&mut am, v);
+    am.version = Set(expected + 1);
     let txn = db.conn.begin().await?;
-    let after = am.update(&txn).await?;
+    // only the version the edit was made on may be overwritten; a stale edit changes nothing
+    let res = idle_plant::Entity::update_many()
+        .set(am)
+        .filter(idle_plant::Column::Id.eq(id))
+        .filter(idle_plant::Column::ZoneId.eq(zone_id))
+        .filter(idle_plant::Column::Version.eq(expected))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Stale);
+    }
+    let after = idle_plant::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let summary = if before.status != after.status {
         format!("修改闲置厂房 {}：{} → {}", after.name, status_of(&before).label(), status_of(&after).label())
     } else {

@@ -103,6 +103,84 @@ pub async fn of_zones(
     Ok(rows.into_iter().map(|m| to_value(m, &names)).collect())
 }
 
+/// The latest official period of each indicator of a zone within `years` (inclusive), in one
+/// grouped query.
+pub async fn latest_periods(db: &Db, zone_id: i64, years: (i32, i32)) -> Result<HashMap<i64, Period>, StoreError> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::Expr;
+    let rows: Vec<(i64, i64)> = indicator_value::Entity::find()
+        .select_only()
+        .column(indicator_value::Column::IndicatorId)
+        .column_as(Expr::cust("CAST(MAX(year * 100 + month) AS BIGINT)"), "ym")
+        .filter(indicator_value::Column::ZoneId.eq(zone_id))
+        .filter(indicator_value::Column::IsEstimate.eq(false))
+        .filter(indicator_value::Column::Year.between(years.0, years.1))
+        .group_by(indicator_value::Column::IndicatorId)
+        .into_tuple()
+        .all(&db.conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, ym)| {
+            let year = i32::try_from(ym / 100).ok()?;
+            let month = u32::try_from(ym % 100).ok()?;
+            Some((id, Period { year, month }))
+        })
+        .collect())
+}
+
+/// The values of several indicators for the zones in a year range, by indicator, with only the
+/// columns the indicator rules read (value, growth, base, estimate flag): `source` is empty,
+/// `entered_by` None and `entered_at` the epoch. For the warning rules, not for display.
+pub(crate) async fn for_rules(
+    db: &Db,
+    zone_ids: &[i64],
+    indicator_ids: &[i64],
+    years: (i32, i32),
+) -> Result<HashMap<i64, Vec<Value>>, StoreError> {
+    use sea_orm::QuerySelect;
+    type Row = (i64, i64, i64, i32, i32, bool, i64, Option<i64>, Option<i64>);
+    let mut out: HashMap<i64, Vec<Value>> = HashMap::new();
+    if zone_ids.is_empty() || indicator_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<Row> = indicator_value::Entity::find()
+        .select_only()
+        .columns([
+            indicator_value::Column::Id,
+            indicator_value::Column::ZoneId,
+            indicator_value::Column::IndicatorId,
+            indicator_value::Column::Year,
+            indicator_value::Column::Month,
+            indicator_value::Column::IsEstimate,
+            indicator_value::Column::Value,
+            indicator_value::Column::Growth,
+            indicator_value::Column::BaseValue,
+        ])
+        .filter(indicator_value::Column::ZoneId.is_in(zone_ids.to_vec()))
+        .filter(indicator_value::Column::IndicatorId.is_in(indicator_ids.to_vec()))
+        .filter(indicator_value::Column::Year.between(years.0, years.1))
+        .into_tuple()
+        .all(&db.conn)
+        .await?;
+    for (id, zone_id, indicator_id, year, month, is_estimate, value, growth, base) in rows {
+        out.entry(indicator_id).or_default().push(Value {
+            id,
+            zone_id,
+            indicator_id,
+            period: Period { year, month: u32::try_from(month).unwrap_or(1) },
+            is_estimate,
+            value: Fixed(value),
+            growth: growth.map(Pct),
+            base_value: base.map(Fixed),
+            source: String::new(),
+            entered_by: None,
+            entered_at: DateTime::<Utc>::UNIX_EPOCH,
+        });
+    }
+    Ok(out)
+}
+
 /// One line of an entry grid (all text, as typed).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -355,6 +433,7 @@ async fn upsert<C: ConnectionTrait + TransactionTrait>(
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = IndicatorTarget)]
 pub struct Target {
     pub indicator_id: i64,
     pub year: i32,

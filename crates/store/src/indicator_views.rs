@@ -80,10 +80,8 @@ pub async fn city_table(
     indicator_id: i64,
     p: Period,
 ) -> Result<Vec<RankedZone>, StoreError> {
-    let zs = city_zones(db, scope, zone_id).await?;
-    let ids: Vec<i64> = zs.iter().map(|z| z.id).collect();
-    let values = indicator_values::of_zones(db, &ids, indicator_id, (p.year - 1, p.year)).await?;
-    Ok(ranked(&zs, &values, p))
+    let z = zones::get(db, scope, zone_id).await?;
+    ranking_where(db, Some(&z.city_code), |_| true, indicator_id, p).await
 }
 
 /// The ranking table of a city, for city-level users (their scope must cover the city).
@@ -98,30 +96,129 @@ pub async fn city_table_of(
     if zs.is_empty() {
         return Err(StoreError::NotFound);
     }
-    let ids: Vec<i64> = zs.iter().map(|z| z.id).collect();
-    let values = indicator_values::of_zones(db, &ids, indicator_id, (p.year - 1, p.year)).await?;
-    Ok(ranked(&zs, &values, p))
+    let ids: std::collections::HashSet<i64> = zs.iter().map(|z| z.id).collect();
+    ranking_where(db, Some(city_code), |id| ids.contains(&id), indicator_id, p).await
 }
 
-fn ranked(zs: &[Zone], values: &[Value], p: Period) -> Vec<RankedZone> {
-    let figures: Vec<(i64, Figure)> = zs.iter().map(|z| (z.id, figure(values, z.id, p))).collect();
-    let by_value = rank(&figures.iter().map(|(id, f)| (*id, f.value.map(|v| v.0))).collect::<Vec<_>>());
-    let by_growth = rank(&figures.iter().map(|(id, f)| (*id, f.growth.map(|g| g.0))).collect::<Vec<_>>());
+/// Every zone the scope sees (the system scope: all zones of the deployment — the national or
+/// province ranking) ranked for one indicator and period, with ties (`domain::indicator::rank`),
+/// ranked zones first, then 缺报. One query: the zones joined to their official value, estimate
+/// and last year's official value of the period.
+pub async fn ranking(db: &Db, scope: &Scope, indicator_id: i64, p: Period) -> Result<Vec<RankedZone>, StoreError> {
+    match scope {
+        Scope::System => ranking_where(db, None, |_| true, indicator_id, p).await,
+        Scope::City { city_code } => ranking_where(db, Some(city_code), |_| true, indicator_id, p).await,
+        Scope::Zone { zone_id, .. } => {
+            let z = *zone_id;
+            let city = zones::get(db, scope, z).await?.city_code;
+            ranking_where(db, Some(&city), |id| id == z, indicator_id, p).await
+        }
+    }
+}
+
+/// The ranking of the zones of `city` (all zones when None) that `keep` accepts, from one
+/// query. Zones in (city code, id) order, as `zones::list` gives them, so ties keep that order.
+async fn ranking_where(
+    db: &Db,
+    city: Option<&str>,
+    keep: impl Fn(i64) -> bool,
+    indicator_id: i64,
+    p: Period,
+) -> Result<Vec<RankedZone>, StoreError> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = db.conn.get_database_backend();
+    let month = i32::try_from(p.month).unwrap_or(12);
+    let join = |alias: &str, n: usize, estimate: &str| {
+        format!(
+            "LEFT JOIN indicator_values {alias} ON {alias}.indicator_id = ${} AND {alias}.year = ${} \
+             AND {alias}.month = ${} AND {alias}.is_estimate = {estimate} AND {alias}.zone_id = z.id ",
+            n,
+            n + 1,
+            n + 2
+        )
+    };
+    let mut sql = String::from(
+        "SELECT z.id, z.name, o.value AS o_value, o.growth AS o_growth, o.base_value AS o_base, \
+         o.source AS o_source, e.value AS e_value, e.growth AS e_growth, l.value AS l_value FROM zones z ",
+    );
+    sql.push_str(&join("o", 1, "FALSE"));
+    sql.push_str(&join("e", 4, "TRUE"));
+    sql.push_str(&join("l", 7, "FALSE"));
+    let mut values: Vec<sea_orm::Value> = vec![
+        indicator_id.into(),
+        p.year.into(),
+        month.into(),
+        indicator_id.into(),
+        p.year.into(),
+        month.into(),
+        indicator_id.into(),
+        (p.year - 1).into(),
+        month.into(),
+    ];
+    if let Some(c) = city {
+        sql.push_str("WHERE z.city_code = $10 ");
+        values.push(c.into());
+    }
+    sql.push_str("ORDER BY z.city_code, z.id");
+    if backend != DbBackend::Postgres {
+        // `$n` → `?n` (SQLite's numbered parameters)
+        sql = sql.replace('$', "?");
+    }
+    let rows = db.conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let mut zs: Vec<(i64, String, Figure)> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: i64 = r.try_get("", "id")?;
+        if !keep(id) {
+            continue;
+        }
+        let value: Option<i64> = r.try_get("", "o_value")?;
+        let growth: Option<i64> = r.try_get("", "o_growth")?;
+        let base: Option<i64> = r.try_get("", "o_base")?;
+        let last: Option<i64> = r.try_get("", "l_value")?;
+        // as `figure`: the reported growth, else computed from the base (restated or last year's)
+        let (growth, computed) = match value {
+            Some(_) if growth.is_some() => (growth.map(Pct), false),
+            Some(v) => {
+                let b = base.or(last);
+                (b.and_then(|b| computed_growth(Fixed(v), Fixed(b))), b.is_some())
+            }
+            None => (None, false),
+        };
+        let f = Figure {
+            value: value.map(Fixed),
+            growth_computed: computed && growth.is_some(),
+            growth,
+            source: r.try_get("", "o_source")?,
+            estimate: r.try_get::<Option<i64>>("", "e_value")?.map(Fixed),
+            estimate_growth: r.try_get::<Option<i64>>("", "e_growth")?.map(Pct),
+        };
+        zs.push((id, r.try_get("", "name")?, f));
+    }
+    Ok(rank_figures(zs))
+}
+
+/// Ranks (zone id, name, figure) by value and by growth; ranked zones first, then 缺报.
+fn rank_figures(zs: Vec<(i64, String, Figure)>) -> Vec<RankedZone> {
+    let by_value = rank(&zs.iter().map(|(id, _, f)| (*id, f.value.map(|v| v.0))).collect::<Vec<_>>());
+    let by_growth = rank(&zs.iter().map(|(id, _, f)| (*id, f.growth.map(|g| g.0))).collect::<Vec<_>>());
     let rv: HashMap<i64, Option<u32>> = by_value.into_iter().collect();
     let rg: HashMap<i64, Option<u32>> = by_growth.into_iter().collect();
     let mut rows: Vec<RankedZone> = zs
-        .iter()
-        .zip(figures)
-        .map(|(z, (_, f))| RankedZone {
-            zone_id: z.id,
-            zone_name: z.name.clone(),
+        .into_iter()
+        .map(|(id, name, f)| RankedZone {
+            zone_id: id,
+            zone_name: name,
             figure: f,
-            rank_value: rv.get(&z.id).copied().flatten(),
-            rank_growth: rg.get(&z.id).copied().flatten(),
+            rank_value: rv.get(&id).copied().flatten(),
+            rank_growth: rg.get(&id).copied().flatten(),
         })
         .collect();
     rows.sort_by_key(|r| (r.rank_value.is_none(), r.rank_value, r.zone_id));
     rows
+}
+
+fn ranked(zs: &[Zone], values: &[Value], p: Period) -> Vec<RankedZone> {
+    rank_figures(zs.iter().map(|z| (z.id, z.name.clone(), figure(values, z.id, p))).collect())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -276,13 +373,29 @@ pub async fn warnings(
 ) -> Result<Vec<(Indicator, Period, Warning)>, StoreError> {
     let zs = city_zones(db, scope, zone_id).await?;
     let ids: Vec<i64> = zs.iter().map(|z| z.id).collect();
+    let window = (today.year() - 3, today.year() + 1);
+    // the zone's latest official period of every indicator in the window, in one query; then the
+    // values the rules read (that period's year and the two before, every zone of the city, only
+    // the columns the rules use) for all indicators in one query — not five years of every
+    // column per indicator
+    let latest = indicator_values::latest_periods(db, zone_id, window).await?;
+    let years = (
+        latest.values().map(|p| p.year).min().unwrap_or(window.0).saturating_sub(2).max(window.0),
+        latest.values().map(|p| p.year).max().unwrap_or(window.1),
+    );
+    let catalog = indicators::list(db, true).await?;
+    let wanted: Vec<i64> = catalog.iter().filter(|i| latest.contains_key(&i.id)).map(|i| i.id).collect();
+    let mut by_indicator = indicator_values::for_rules(db, &ids, &wanted, years).await?;
+    let mut targets_of: HashMap<i32, Vec<Target>> = HashMap::new();
     let mut out = Vec::new();
-    for indicator in indicators::list(db, true).await? {
-        let values = indicator_values::of_zones(db, &ids, indicator.id, (today.year() - 3, today.year() + 1)).await?;
-        let latest = values.iter().filter(|v| v.zone_id == zone_id && !v.is_estimate).map(|v| v.period).max();
+    for indicator in catalog {
+        let values = by_indicator.remove(&indicator.id).unwrap_or_default();
+        let latest = latest.get(&indicator.id).copied();
         if let Some(p) = latest {
-            let targets = indicator_values::targets(db, scope, zone_id, p.year).await?;
-            let target = targets.iter().find(|t| t.indicator_id == indicator.id);
+            if let std::collections::hash_map::Entry::Vacant(e) = targets_of.entry(p.year) {
+                e.insert(indicator_values::targets(db, scope, zone_id, p.year).await?);
+            }
+            let target = targets_of[&p.year].iter().find(|t| t.indicator_id == indicator.id);
             for w in zone_warnings(&indicator, &zs, &values, zone_id, p, target) {
                 out.push((indicator.clone(), p, w));
             }

@@ -56,6 +56,8 @@ pub struct Parcel {
     /// The indicators that fall short of the promise (labels); non-empty means flagged.
     pub shortfalls: Vec<Indicator>,
     pub flagged: bool,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
 }
 
 impl Parcel {
@@ -112,6 +114,7 @@ pub(crate) fn to_parcel(m: land_parcel::Model, l: &Lookups, projects: &HashMap<i
         enterprise_id: m.enterprise_id,
         achieved_year: m.achieved_year,
         notes: m.notes,
+        version: m.version,
     }
 }
 
@@ -162,6 +165,10 @@ pub struct ParcelForm {
     pub achieved_tax_per_mu: String,
     pub achieved_energy: String,
     pub notes: String,
+    /// The version the edit was made on (edits; empty: the current one). A stale one is refused.
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 impl ParcelForm {
@@ -188,6 +195,7 @@ impl ParcelForm {
             achieved_tax_per_mu: x(p.achieved.tax_per_mu_x100),
             achieved_energy: x(p.achieved.energy_x100),
             notes: p.notes.clone(),
+            version: p.version.to_string(),
         }
     }
 
@@ -427,10 +435,24 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &ParcelForm) -> Result<P
     let l = Lookups::load(db, zone_id).await?;
     let projects = project_names(db, zone_id).await?;
     let v = validate(f, &l, &projects)?;
+    let expected = StoreError::expected_version(&f.version, before.version)?;
     let mut am = before.clone().into_active_model();
     apply(&mut am, v);
+    am.version = Set(expected + 1);
     let txn = db.conn.begin().await?;
-    let after = am.update(&txn).await.map_err(|e| StoreError::unique_as(e, "code", DUPLICATE))?;
+    // only the version the edit was made on may be overwritten; a stale edit changes nothing
+    let res = land_parcel::Entity::update_many()
+        .set(am)
+        .filter(land_parcel::Column::Id.eq(id))
+        .filter(land_parcel::Column::ZoneId.eq(zone_id))
+        .filter(land_parcel::Column::Version.eq(expected))
+        .exec(&txn)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "code", DUPLICATE))?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Stale);
+    }
+    let after = land_parcel::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let summary = if before.status != after.status {
         format!("修改标准地 {}：{} → {}", after.code, status_of(&before).label(), status_of(&after).label())
     } else {

@@ -14,6 +14,7 @@ pub mod backup;
 pub mod calendar;
 pub mod cockpit;
 pub mod contacts;
+pub mod crypto;
 pub mod db;
 pub mod demo;
 mod demo_approvals;
@@ -56,10 +57,11 @@ pub mod targets;
 pub mod tasks;
 pub mod testing;
 pub mod todo;
+pub mod totp;
 pub mod users;
 pub mod zones;
 
-pub use db::{Db, Engine};
+pub use db::{Db, Engine, Synchronous};
 pub use error::StoreError;
 pub use scope::{Actor, Scope};
 
@@ -102,7 +104,12 @@ where
 
 /// Opens the database and brings its schema up to date.
 pub async fn open(url: &str) -> Result<Db, StoreError> {
-    let db = Db::connect(url).await?;
+    open_with(url, Synchronous::Full).await
+}
+
+/// [`open`] with an explicit SQLite durability level (tests and measurements).
+pub async fn open_with(url: &str, synchronous: Synchronous) -> Result<Db, StoreError> {
+    let db = Db::connect_with(url, synchronous).await?;
     migrate::run(&db).await?;
     Ok(db)
 }

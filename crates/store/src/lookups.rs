@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use kaifaqu_domain::Invalid;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::entities::{department, dictionary_item, enterprise, user};
 use crate::{Db, StoreError};
 
+#[derive(Clone)]
 pub struct Lookups {
     pub dict: HashMap<i64, (String, String, bool)>,
     pub departments: HashMap<i64, String>,
@@ -18,33 +19,107 @@ pub struct Lookups {
     pub enterprises: HashMap<i64, String>,
 }
 
+tokio::task_local! {
+    static CACHE: std::cell::RefCell<HashMap<i64, Lookups>>;
+}
+
+/// Runs `f` with [`Lookups::load`] cached per zone: a page that shows several modules' records
+/// (one project's page: its events, contacts, problems, meetings) reads the zone's names once per
+/// request instead of once per list. For building read-only pages only: a write inside `f`
+/// would not see names it changes.
+pub async fn cached<F: std::future::Future>(f: F) -> F::Output {
+    CACHE.scope(std::cell::RefCell::new(HashMap::new()), f).await
+}
+
 impl Lookups {
+    /// Every name of the zone (for forms and checks that may reference any of them).
     pub async fn load(db: &Db, zone_id: i64) -> Result<Lookups, StoreError> {
-        let dict = dictionary_item::Entity::find()
-            .filter(dictionary_item::Column::ZoneId.eq(zone_id))
+        if let Ok(Some(l)) = CACHE.try_with(|c| c.borrow().get(&zone_id).cloned()) {
+            return Ok(l);
+        }
+        let l = Lookups::read_all(db, zone_id).await?;
+        let _ = CACHE.try_with(|c| c.borrow_mut().insert(zone_id, l.clone()));
+        Ok(l)
+    }
+
+    async fn read_all(db: &Db, zone_id: i64) -> Result<Lookups, StoreError> {
+        let mut l = Lookups::small(db, zone_id).await?;
+        l.enterprises = enterprise::Entity::find()
+            .select_only()
+            .columns([enterprise::Column::Id, enterprise::Column::Name])
+            .filter(enterprise::Column::ZoneId.eq(zone_id))
+            .into_tuple::<(i64, String)>()
             .all(&db.conn)
             .await?
             .into_iter()
-            .map(|d| (d.id, (d.kind, d.value, d.active)))
+            .collect();
+        Ok(l)
+    }
+
+    /// The names a page of rows needs: the zone's dictionary, departments and users (a few
+    /// dozen rows) and only the enterprises in `enterprise_ids` (`WHERE id IN (…)`), instead of
+    /// all of the zone's enterprises. For display only: checks of submitted ids use [`load`].
+    ///
+    /// [`load`]: Lookups::load
+    pub async fn for_rows(
+        db: &Db,
+        zone_id: i64,
+        enterprise_ids: impl IntoIterator<Item = i64>,
+    ) -> Result<Lookups, StoreError> {
+        let mut l = Lookups::small(db, zone_id).await?;
+        let mut ids: Vec<i64> = enterprise_ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(500) {
+            let rows = enterprise::Entity::find()
+                .select_only()
+                .columns([enterprise::Column::Id, enterprise::Column::Name])
+                .filter(enterprise::Column::ZoneId.eq(zone_id))
+                .filter(enterprise::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple::<(i64, String)>()
+                .all(&db.conn)
+                .await?;
+            l.enterprises.extend(rows);
+        }
+        Ok(l)
+    }
+
+    /// Dictionary, departments and users of the zone (only the columns used), no enterprises.
+    async fn small(db: &Db, zone_id: i64) -> Result<Lookups, StoreError> {
+        let dict = dictionary_item::Entity::find()
+            .select_only()
+            .columns([
+                dictionary_item::Column::Id,
+                dictionary_item::Column::Kind,
+                dictionary_item::Column::Value,
+                dictionary_item::Column::Active,
+            ])
+            .filter(dictionary_item::Column::ZoneId.eq(zone_id))
+            .into_tuple::<(i64, String, String, bool)>()
+            .all(&db.conn)
+            .await?
+            .into_iter()
+            .map(|(id, kind, value, active)| (id, (kind, value, active)))
             .collect();
         let departments = department::Entity::find()
+            .select_only()
+            .columns([department::Column::Id, department::Column::Name])
             .filter(department::Column::ZoneId.eq(zone_id))
+            .into_tuple::<(i64, String)>()
             .all(&db.conn)
             .await?
             .into_iter()
-            .map(|d| (d.id, d.name))
             .collect();
-        let all_users = user::Entity::find().filter(user::Column::ZoneId.eq(zone_id)).all(&db.conn).await?;
-        let inactive = all_users.iter().filter(|u| !u.active).map(|u| u.id).collect();
-        let users = all_users.into_iter().map(|u| (u.id, (u.display_name, u.role))).collect();
-        let enterprises = enterprise::Entity::find()
-            .filter(enterprise::Column::ZoneId.eq(zone_id))
+        let all_users = user::Entity::find()
+            .select_only()
+            .columns([user::Column::Id, user::Column::DisplayName, user::Column::Role, user::Column::Active])
+            .filter(user::Column::ZoneId.eq(zone_id))
+            .into_tuple::<(i64, String, String, bool)>()
             .all(&db.conn)
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e.name))
-            .collect();
-        Ok(Lookups { dict, departments, users, inactive, enterprises })
+            .await?;
+        let inactive = all_users.iter().filter(|u| !u.3).map(|u| u.0).collect();
+        let users = all_users.into_iter().map(|(id, name, role, _)| (id, (name, role))).collect();
+        Ok(Lookups { dict, departments, users, inactive, enterprises: HashMap::new() })
     }
 
     pub fn dict_value(&self, id: Option<i64>) -> Option<String> {
@@ -198,11 +273,14 @@ pub fn today() -> chrono::NaiveDate {
 
 /// The names of a zone's projects by id (for records that point at a project).
 pub(crate) async fn project_names(db: &Db, zone_id: i64) -> Result<HashMap<i64, String>, StoreError> {
-    Ok(crate::entities::project::Entity::find()
-        .filter(crate::entities::project::Column::ZoneId.eq(zone_id))
+    use crate::entities::project;
+    Ok(project::Entity::find()
+        .select_only()
+        .columns([project::Column::Id, project::Column::Name])
+        .filter(project::Column::ZoneId.eq(zone_id))
+        .into_tuple::<(i64, String)>()
         .all(&db.conn)
         .await?
         .into_iter()
-        .map(|p| (p.id, p.name))
         .collect())
 }

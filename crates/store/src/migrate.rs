@@ -86,6 +86,29 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_extra: "",
         postgres_extra: "",
     },
+    Migration {
+        version: 11,
+        name: "versions",
+        sql: include_str!("migrations/0011_versions.sql"),
+        sqlite_extra: "",
+        postgres_extra: include_str!("migrations/0011_postgres_purge.sql"),
+    },
+    // in ascending order: a database at version n never runs a migration numbered below n
+    Migration {
+        version: 12,
+        name: "auth",
+        sql: include_str!("migrations/0012_auth.sql"),
+        // existing accounts: the expiry counts from this migration (the format SeaORM writes)
+        sqlite_extra: "UPDATE users SET password_changed_at = strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now');",
+        postgres_extra: "UPDATE users SET password_changed_at = now();",
+    },
+    Migration {
+        version: 13,
+        name: "perf_indexes",
+        sql: include_str!("migrations/0013_perf_indexes.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
 ];
 
 /// The schema version this program writes.

@@ -219,44 +219,64 @@ pub async fn save_safety_settings(
 /// tasks and their milestones (also due soon), problems, and hazards due soon, each in its
 /// module. Returns how many notifications were created.
 pub async fn run_escalation(db: &Db, today: NaiveDate) -> Result<usize, StoreError> {
+    use sea_orm::TransactionTrait;
+    use std::collections::HashMap;
     let mut created = 0;
-    for h in crate::hazards::overdue_all(&db.conn, today).await? {
-        let (_, escalate_after) = safety_settings(db, h.zone_id).await?;
-        let days = (today - h.deadline).num_days();
-        let what: String = h.description.chars().take(30).collect();
-        let link = format!("/safety/hazards/{}", h.id);
-        if let Some(finder) = h.found_by {
-            let n = Notice {
-                zone_id: h.zone_id,
-                user_id: finder,
-                entity: "hazard",
-                entity_id: h.id.to_string(),
-                step: format!("overdue:{}", h.deadline),
-                message: format!("隐患“{what}”已超过整改期限 {}，尚未销号", h.deadline),
-                link: link.clone(),
-            };
-            created += usize::from(notify_once(&db.conn, n).await?);
-        }
-        if days >= i64::from(escalate_after) {
-            let leaders = user::Entity::find()
-                .filter(user::Column::ZoneId.eq(h.zone_id))
-                .filter(user::Column::Role.eq("leader"))
-                .filter(user::Column::Active.eq(true))
-                .all(&db.conn)
-                .await?;
-            for l in leaders {
-                let n = Notice {
-                    zone_id: h.zone_id,
-                    user_id: l.id,
-                    entity: "hazard",
-                    entity_id: h.id.to_string(),
-                    step: format!("escalate:{}", h.deadline),
-                    message: format!("隐患“{what}”逾期 {days} 天未销号（整改期限 {}），请督办", h.deadline),
-                    link: link.clone(),
-                };
-                created += usize::from(notify_once(&db.conn, n).await?);
+    // at province scale a first run finds some 160,000 overdue hazards: the zone's settings and
+    // leaders are read once per zone, and the notifications written in transactions of
+    // `ESCALATION_BATCH` (one commit each, not one per notification)
+    let overdue = crate::hazards::overdue_all(&db.conn, today).await?;
+    let mut zones: HashMap<i64, (i32, Vec<i64>)> = HashMap::new();
+    for batch in overdue.chunks(ESCALATION_BATCH) {
+        for h in batch {
+            if let std::collections::hash_map::Entry::Vacant(e) = zones.entry(h.zone_id) {
+                let (_, escalate_after) = safety_settings(db, h.zone_id).await?;
+                let leaders = user::Entity::find()
+                    .filter(user::Column::ZoneId.eq(h.zone_id))
+                    .filter(user::Column::Role.eq("leader"))
+                    .filter(user::Column::Active.eq(true))
+                    .all(&db.conn)
+                    .await?
+                    .into_iter()
+                    .map(|u| u.id)
+                    .collect();
+                e.insert((escalate_after, leaders));
             }
         }
+        let txn = db.conn.begin().await?;
+        for h in batch {
+            let (escalate_after, leaders) = &zones[&h.zone_id];
+            let days = (today - h.deadline).num_days();
+            let what: String = h.description.chars().take(30).collect();
+            let link = format!("/safety/hazards/{}", h.id);
+            if let Some(finder) = h.found_by {
+                let n = Notice {
+                    zone_id: h.zone_id,
+                    user_id: finder,
+                    entity: "hazard",
+                    entity_id: h.id.to_string(),
+                    step: format!("overdue:{}", h.deadline),
+                    message: format!("隐患“{what}”已超过整改期限 {}，尚未销号", h.deadline),
+                    link: link.clone(),
+                };
+                created += usize::from(notify_once(&txn, n).await?);
+            }
+            if days >= i64::from(*escalate_after) {
+                for l in leaders {
+                    let n = Notice {
+                        zone_id: h.zone_id,
+                        user_id: *l,
+                        entity: "hazard",
+                        entity_id: h.id.to_string(),
+                        step: format!("escalate:{}", h.deadline),
+                        message: format!("隐患“{what}”逾期 {days} 天未销号（整改期限 {}），请督办", h.deadline),
+                        link: link.clone(),
+                    };
+                    created += usize::from(notify_once(&txn, n).await?);
+                }
+            }
+        }
+        txn.commit().await?;
     }
     created += crate::approval_cases::run_escalation(db, today).await?;
     created += crate::tasks::run_escalation(db, today).await?;
@@ -265,6 +285,9 @@ pub async fn run_escalation(db: &Db, today: NaiveDate) -> Result<usize, StoreErr
     created += crate::approval_cases::run_case_escalation(db, today).await?;
     Ok(created)
 }
+
+/// Overdue hazards escalated per transaction by [`run_escalation`].
+pub const ESCALATION_BATCH: usize = 1_000;
 
 /// Webhook message formats: generic JSON, and the DingTalk and WeCom group-robot text messages.
 pub fn webhook_body(format: &str, title: &str, text: &str, link: &str) -> serde_json::Value {

@@ -427,7 +427,7 @@ pub(crate) async fn find_writable(db: &Db, actor: &Actor, id: i64) -> Result<pro
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Project, StoreError> {
     let m = find_visible(db, scope, id).await?;
-    let l = Lookups::load(db, m.zone_id).await?;
+    let l = Lookups::for_rows(db, m.zone_id, m.enterprise_id).await?;
     Ok(to_project(m, &l))
 }
 
@@ -455,7 +455,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &ProjectForm) -> Result<
         .await
         .map_err(|e| StoreError::unique_as(e, "name", DUPLICATE))?;
     if res.rows_affected != 1 {
-        return Err(Invalid::one("version", STALE).into());
+        return Err(StoreError::Stale);
     }
     let after = project::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     audit::append(
@@ -509,8 +509,8 @@ fn id_filter(s: &str) -> Option<i64> {
     s.trim().parse().ok()
 }
 
-pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &ProjectFilter) -> Result<Page<Project>, StoreError> {
-    crate::zones::get(db, scope, zone_id).await?;
+/// The projects of the zone matching the filter (not sorted).
+fn filtered(zone_id: i64, f: &ProjectFilter) -> sea_orm::Select<project::Entity> {
     let mut q = project::Entity::find().filter(project::Column::ZoneId.eq(zone_id));
     let text = f.q.trim();
     if !text.is_empty() {
@@ -564,17 +564,74 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &ProjectFilter) -> Re
             .to_owned();
         q = q.filter(project::Column::Id.in_subquery(sub));
     }
-    q = match f.sort.trim() {
+    q
+}
+
+/// Sorts by the filter's `sort` (then id, so pages are stable).
+fn sorted(q: sea_orm::Select<project::Entity>, f: &ProjectFilter) -> sea_orm::Select<project::Entity> {
+    match f.sort.trim() {
         "name" => q.order_by_asc(project::Column::Name),
         "total" => q.order_by_asc(project::Column::TotalWan),
         "-total" => q.order_by_desc(project::Column::TotalWan),
         "stage" => q.order_by_desc(project::Column::StageDate),
         _ => q.order_by_desc(project::Column::UpdatedAt),
     }
-    .order_by_asc(project::Column::Id);
+    .order_by_asc(project::Column::Id)
+}
+
+/// Names the rows of a page: one lookup of the enterprises they reference.
+async fn named(db: &Db, zone_id: i64, rows: Vec<project::Model>) -> Result<Vec<Project>, StoreError> {
+    let l = Lookups::for_rows(db, zone_id, rows.iter().filter_map(|m| m.enterprise_id)).await?;
+    Ok(rows.into_iter().map(|m| to_project(m, &l)).collect())
+}
+
+pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &ProjectFilter) -> Result<Page<Project>, StoreError> {
+    crate::zones::get(db, scope, zone_id).await?;
+    let q = sorted(filtered(zone_id, f), f);
     let (rows, total, page, per_page) = crate::fetch_page(&db.conn, q, f.page, f.per_page, 10_000).await?;
-    let l = Lookups::load(db, zone_id).await?;
-    Ok(Page { rows: rows.into_iter().map(|m| to_project(m, &l)).collect(), total, page, per_page })
+    Ok(Page { rows: named(db, zone_id, rows).await?, total, page, per_page })
+}
+
+/// The number of projects matching the filter and their total investment (万元), in one
+/// aggregate query (`COUNT(*)`, `SUM(total_wan)` with the list's filter).
+pub async fn totals(db: &Db, scope: &Scope, zone_id: i64, f: &ProjectFilter) -> Result<(u64, Wan), StoreError> {
+    crate::zones::get(db, scope, zone_id).await?;
+    totals_of(db, zone_id, f).await
+}
+
+async fn totals_of(db: &Db, zone_id: i64, f: &ProjectFilter) -> Result<(u64, Wan), StoreError> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::Expr;
+    let (count, sum) = filtered(zone_id, f)
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(Expr::cust("CAST(COALESCE(SUM(total_wan), 0) AS BIGINT)"), "s")
+        .into_tuple::<(i64, i64)>()
+        .one(&db.conn)
+        .await?
+        .unwrap_or((0, 0));
+    Ok((u64::try_from(count).unwrap_or(0), Wan(sum)))
+}
+
+/// A page of the list with the total investment of all matching rows: the aggregate query,
+/// then the page (`LIMIT … OFFSET …`) and the names of its rows — no second load of the list.
+pub async fn list_with_investment(
+    db: &Db,
+    scope: &Scope,
+    zone_id: i64,
+    f: &ProjectFilter,
+) -> Result<(Page<Project>, Wan), StoreError> {
+    use sea_orm::QuerySelect;
+    crate::zones::get(db, scope, zone_id).await?;
+    let (total, investment) = totals_of(db, zone_id, f).await?;
+    let per_page = f.per_page.unwrap_or(50).clamp(1, 10_000);
+    let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
+    let rows = if (page - 1) * per_page >= total {
+        Vec::new()
+    } else {
+        sorted(filtered(zone_id, f), f).offset((page - 1) * per_page).limit(per_page).all(&db.conn).await?
+    };
+    Ok((Page { rows: named(db, zone_id, rows).await?, total, page, per_page }, investment))
 }
 
 /// Every project of a plan year, by category then id (the planning table's order).
@@ -587,8 +644,7 @@ pub async fn of_plan_year(db: &Db, scope: &Scope, zone_id: i64, year: i32) -> Re
         .order_by_asc(project::Column::Id)
         .all(&db.conn)
         .await?;
-    let l = Lookups::load(db, zone_id).await?;
-    let mut out: Vec<Project> = rows.into_iter().map(|m| to_project(m, &l)).collect();
+    let mut out: Vec<Project> = named(db, zone_id, rows).await?;
     out.sort_by_key(|p| (p.category != Category::Industrial, p.id));
     Ok(out)
 }

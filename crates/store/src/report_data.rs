@@ -523,6 +523,12 @@ async fn safety_report(db: &Db, scope: &Scope, zone_id: i64, s: &SafetyFigures) 
 
 /// Everything a report of `zone_id` for `p` draws on.
 pub async fn gather(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> Result<ReportData, StoreError> {
+    // every key project's events and problems are listed: read the zone's names once for the
+    // whole report, not per list (issue 11: 4 s at province scale without it)
+    crate::lookups::cached(gather_uncached(db, scope, zone_id, p)).await
+}
+
+async fn gather_uncached(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod) -> Result<ReportData, StoreError> {
     let zone = crate::zones::get(db, scope, zone_id).await?;
     let (from, to) = (p.from, p.to);
     let range = format!("from={from}&to={to}");

@@ -34,8 +34,6 @@ use crate::{Actor, Db, Page, Scope, StoreError};
 /// task's history tab shows them).
 pub const ENTITY: &str = "task";
 
-const STALE: &str = "该任务刚被他人修改，请刷新页面后再操作";
-
 /// Names a page shows beside a task, and the zone's calendar.
 struct Names {
     l: Lookups,
@@ -147,6 +145,7 @@ fn to_milestone(m: task_milestone::Model, now: NaiveDate) -> Milestone {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = TaskStep)]
 pub struct Step {
     pub id: i64,
     pub task_id: i64,
@@ -629,7 +628,6 @@ async fn save<C: ConnectionTrait + TransactionTrait>(
     actor: &Actor,
     before: &task::Model,
     mut am: task::ActiveModel,
-    field: &str,
     summary: String,
     collab: (&[i64], &[i64]),
 ) -> Result<task::Model, StoreError> {
@@ -644,7 +642,7 @@ async fn save<C: ConnectionTrait + TransactionTrait>(
         .exec(conn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(Invalid::one(field, STALE).into());
+        return Err(StoreError::Stale);
     }
     let after = task::Entity::find_by_id(before.id).one(conn).await?.ok_or(StoreError::NotFound)?;
     audit::append(
@@ -671,7 +669,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &TaskForm) -> Result<Tas
     if let Ok(v) = f.version.trim().parse::<i32>()
         && v != m.version
     {
-        return Err(Invalid::one("version", STALE).into());
+        return Err(StoreError::Stale);
     }
     if status_of(&m) == TaskStatus::Closed {
         return Err(Invalid::one("version", "任务已销号，不能再修改").into());
@@ -694,8 +692,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &TaskForm) -> Result<Tas
             .await?;
     }
     let after =
-        save(&txn, actor, &m, am, "version", format!("修改重点工作任务 #{id}"), (&before_collab, &v.collaborating))
-            .await?;
+        save(&txn, actor, &m, am, format!("修改重点工作任务 #{id}"), (&before_collab, &v.collaborating)).await?;
     txn.commit().await?;
     Ok(to_tasks(db, m.zone_id, vec![after], &n).await?.remove(0))
 }
@@ -846,6 +843,7 @@ pub async fn mark_milestone_done(
 /// One step: `progress` (note required), `submit`, `close` or `return` (reason required).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = TaskStepForm)]
 pub struct StepForm {
     /// progress (报送进展), submit (提交办结), close (审核销号), return (退回).
     pub action: String,
@@ -937,7 +935,7 @@ pub async fn step(db: &Db, actor: &Actor, task_id: i64, f: &StepForm) -> Result<
     } else {
         format!("任务 #{task_id}：{}（{short}）", action.label())
     };
-    save(&txn, actor, &t, am, "action", summary, (&collab, &collab)).await?;
+    save(&txn, actor, &t, am, summary, (&collab, &collab)).await?;
     let s = task_step::ActiveModel {
         zone_id: Set(t.zone_id),
         task_id: Set(task_id),

@@ -42,7 +42,10 @@ pub async fn sqlite() -> Db {
     std::fs::create_dir_all(&dir).expect("temp dir");
     sweep_old(&dir);
     let path = dir.join(format!("{}.db", unique("t")));
-    crate::open(&format!("sqlite://{}", path.display())).await.expect("sqlite test database")
+    // test databases need no power-loss durability (as PostgreSQL's have synchronous_commit off)
+    crate::open_with(&format!("sqlite://{}", path.display()), crate::Synchronous::Normal)
+        .await
+        .expect("sqlite test database")
 }
 
 /// The URL of a new, empty PostgreSQL database, or `None` when PostgreSQL tests are off.

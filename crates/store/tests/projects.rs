@@ -145,9 +145,9 @@ db_test!(second_save_of_a_stale_form_is_refused, |db: Db| async move {
     projects::update(&db, &a, p.id, &first).await.unwrap();
     let mut second = form.clone();
     second.progress = "另一人的修改".into();
-    let (field, msg) = invalid_field(projects::update(&db, &a, p.id, &second).await.unwrap_err());
-    assert_eq!(field, "version");
-    assert!(msg.contains("已被他人修改"));
+    let stale = projects::update(&db, &a, p.id, &second).await.unwrap_err();
+    assert!(matches!(stale, StoreError::Stale), "{stale:?}");
+    assert!(stale.to_string().contains("已被他人修改"));
     assert_eq!(projects::get(&db, &Scope::System, p.id).await.unwrap().progress, "设备安装中");
 });
 

@@ -79,6 +79,7 @@ db_test!(the_hazard_loop_and_its_refusals, |db: Db| async move {
         date: "2025-06-10".into(),
         note: note.into(),
         new_deadline: String::new(),
+        version: String::new(),
     };
     // pending: pass and reject are refused
     assert_eq!(invalid(hazards::step(&db, &finder, h.id, &step("pass", "")).await.unwrap_err()).0, "action");
@@ -97,6 +98,7 @@ db_test!(the_hazard_loop_and_its_refusals, |db: Db| async move {
         date: "2025-06-12".into(),
         note: note.into(),
         new_deadline: nd.into(),
+        version: String::new(),
     };
     assert_eq!(invalid(hazards::step(&db, &finder, h.id, &ext("", "2025-07-01")).await.unwrap_err()).0, "note");
     assert_eq!(
@@ -105,14 +107,20 @@ db_test!(the_hazard_loop_and_its_refusals, |db: Db| async move {
     );
     hazards::step(&db, &finder, h.id, &ext("等备件", "2025-07-01")).await.unwrap();
     // the re-inspection cannot be dated before the fix it checks
-    let early =
-        StepForm { action: "pass".into(), date: "2025-06-05".into(), note: String::new(), new_deadline: String::new() };
+    let early = StepForm {
+        action: "pass".into(),
+        date: "2025-06-05".into(),
+        note: String::new(),
+        new_deadline: String::new(),
+        version: String::new(),
+    };
     assert_eq!(invalid(hazards::step(&db, &finder, h.id, &early).await.unwrap_err()).0, "date");
     let pass = StepForm {
         action: "pass".into(),
         date: "2025-06-13".into(),
         note: "复查合格".into(),
         new_deadline: String::new(),
+        version: String::new(),
     };
     hazards::step(&db, &finder, h.id, &pass).await.unwrap();
     let (done, steps) = hazards::get(&db, &Scope::System, h.id).await.unwrap();

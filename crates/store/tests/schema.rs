@@ -16,6 +16,7 @@ const NOT_ZONE_OWNED: &[(&str, &str)] = &[
     ("api_tokens", "a user's; isolation follows the user"),
     ("audit_log", "the system's records have no zone; zone records carry it"),
     ("audit_chain_heads", "one row per chain; chain 0 is the system's"),
+    ("audit_chain_anchors", "one row per purged chain, like the heads; chain 0 is the system's"),
     ("indicators", "the shared catalog every zone reports against (values and targets carry the zone)"),
 ];
 

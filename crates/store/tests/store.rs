@@ -175,8 +175,11 @@ db_test!(login_lockout_and_sessions, |db: Db| async move {
     assert!(auth::login(&db, &policy, "li", "Correct-horse1", None, None).await.unwrap().is_none());
     let u = users::find_by_login(&db, "li").await.unwrap().unwrap();
     assert!(u.is_locked());
-    // an admin reset unlocks and forces a change
-    users::reset_password(&db, &admin_of(a), u.id, "New-password2").await.unwrap();
+    // the system admin may not reset passwords (三员: accounts are the security admin's)
+    assert!(users::reset_password(&db, &admin_of(a), u.id, "New-password2").await.is_err());
+    // a reset by the security admin unlocks and forces a change
+    let security = Actor { login_name: "security".into(), role: Role::SecurityAdmin, ..admin_of(a) };
+    users::reset_password(&db, &security, u.id, "New-password2").await.unwrap();
     let s = auth::login(&db, &policy, "li", "New-password2", None, None).await.unwrap().unwrap();
     assert!(s.session.user.must_change_password);
     assert!(auth::session(&db, &policy, &s.token).await.unwrap().is_some());

@@ -2,14 +2,12 @@
 
 use std::sync::OnceLock;
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use sha2::{Digest, Sha256};
 
-use crate::state::AppState;
+use crate::routing::{Need, Routes, get};
 
 const CSS: &str = include_str!("../static/app.css");
 const JS: &str = include_str!("../static/app.js");
@@ -43,6 +41,6 @@ async fn asset(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/static/{file}", get(asset))
+pub fn routes() -> Routes {
+    Routes::new().route("/static/{file}", get(Need::Public, asset))
 }

@@ -1,6 +1,7 @@
 //! The web layer's one error type. A handler's error becomes a bare response carrying an
 //! [`ErrorInfo`]; the `render_errors` middleware turns it into a Chinese HTML page (with a way
-//! back) or, under `/api/`, JSON `{code, message, field?}`.
+//! back) or, under `/api/`, JSON `{code, message, field?}`. A stale optimistic version is 409
+//! `conflict` with the field `version`; forms re-render with the user's input ([`form_errors`]).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -23,6 +24,9 @@ pub enum AppError {
     TooLarge(String),
     /// 422: bad field values.
     Invalid(Invalid),
+    /// 409: the record changed since the client read it (a stale optimistic version); nothing
+    /// was written.
+    Conflict,
     /// 500: logged with the request id.
     Internal(String),
 }
@@ -50,6 +54,7 @@ impl ErrorInfo {
             404 => ("not_found", "页面或记录不存在"),
             405 => ("method_not_allowed", "不支持此操作方式"),
             408 => ("timeout", "处理超时，请稍后重试"),
+            409 => ("conflict", kaifaqu_store::error::STALE_MESSAGE),
             413 => ("too_large", "提交的内容过大"),
             415 => ("unsupported_media_type", "提交的内容格式不受支持"),
             422 => ("invalid", "提交的内容有误"),
@@ -66,6 +71,7 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(i) => AppError::Invalid(i),
             StoreError::NotFound => AppError::NotFound,
             StoreError::Forbidden(m) => AppError::Forbidden(m),
+            StoreError::Stale => AppError::Conflict,
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -102,6 +108,9 @@ impl IntoResponse for AppError {
                     ..ErrorInfo::for_status(StatusCode::UNPROCESSABLE_ENTITY)
                 }
             }
+            AppError::Conflict => {
+                ErrorInfo { field: Some("version".into()), ..ErrorInfo::for_status(StatusCode::CONFLICT) }
+            }
             AppError::Internal(detail) => {
                 ErrorInfo { detail: Some(detail), ..ErrorInfo::for_status(StatusCode::INTERNAL_SERVER_ERROR) }
             }
@@ -110,6 +119,28 @@ impl IntoResponse for AppError {
         res.extensions_mut().insert(info);
         res
     }
+}
+
+/// How a form handler answers a store error that it shows on the re-rendered form: bad fields
+/// (422) with their messages, or a stale version (409) with [`STALE_MESSAGE`] on the `version`
+/// field; any other error passes through.
+///
+/// [`STALE_MESSAGE`]: kaifaqu_store::error::STALE_MESSAGE
+pub fn form_errors(e: StoreError) -> Result<(StatusCode, Invalid), AppError> {
+    match e {
+        StoreError::Invalid(i) => Ok((StatusCode::UNPROCESSABLE_ENTITY, i)),
+        StoreError::Stale => Ok((StatusCode::CONFLICT, Invalid::one("version", kaifaqu_store::error::STALE_MESSAGE))),
+        other => Err(other.into()),
+    }
+}
+
+/// A re-rendered form page answered with `status` (409 for a stale version, else as rendered).
+pub fn with_status(res: AppResult<Response>, status: StatusCode) -> AppResult<Response> {
+    let mut res = res?;
+    if status != StatusCode::UNPROCESSABLE_ENTITY {
+        *res.status_mut() = status;
+    }
+    Ok(res)
 }
 
 /// The fallback for unknown routes.

@@ -104,10 +104,40 @@ impl From<FormRejection> for AppError {
     }
 }
 
-/// `axum::Json` with Chinese rejections; malformed JSON is a 400 that says where.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// `axum::Json` with Chinese rejections; malformed JSON is a 400 that says where, and a field
+/// the endpoint does not know is a 422 naming it (a misspelt field is never silently dropped).
 pub struct AppJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for AppJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        let unknown_field = |field: &str| {
+            AppError::Invalid(kaifaqu_domain::Invalid::one(
+                field,
+                format!("不认识的字段“{field}”：请对照接口文档（/api/v1/openapi.json）检查字段名"),
+            ))
+        };
+        let mut unknown = Vec::new();
+        let t: T = serde_ignored::deserialize(value, |path| unknown.push(path.to_string())).map_err(|e| {
+            let text = e.to_string();
+            // types that `deny_unknown_fields` say so themselves
+            match text.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+                Some(field) => unknown_field(field),
+                None => AppError::BadRequest(format!("JSON 内容有误：{}", explain(&text))),
+            }
+        })?;
+        if let Some(field) = unknown.first() {
+            return Err(unknown_field(field));
+        }
+        Ok(AppJson(t))
+    }
+}
 
 impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
@@ -125,10 +155,48 @@ impl From<JsonRejection> for AppError {
     }
 }
 
-/// `axum::extract::Query` with Chinese rejections.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(AppError))]
+/// `axum::extract::Query` with Chinese rejections. On the JSON API the paging parameters are
+/// precise: `page` 1–1,000,000 and `per_page`/`limit` 1–500, anything else is a 400 (the pages
+/// stay forgiving and clamp).
 pub struct AppQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for AppQuery<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        // inside the nested API router the path has lost its `/api/v1` prefix; the original keeps it
+        let original = parts.extensions.get::<axum::extract::OriginalUri>().map(|u| u.0.path().to_string());
+        if original.as_deref().unwrap_or(parts.uri.path()).starts_with("/api/") {
+            check_paging(parts.uri.query().unwrap_or(""))?;
+        }
+        let axum::extract::Query(t) = axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(AppQuery(t))
+    }
+}
+
+/// The API's paging parameters within their documented ranges.
+fn check_paging(query: &str) -> Result<(), AppError> {
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let max = match k {
+            "page" => 1_000_000,
+            "per_page" | "limit" => 500,
+            _ => continue,
+        };
+        if v.is_empty() {
+            continue;
+        }
+        match v.parse::<u64>() {
+            Ok(n) if (1..=max).contains(&n) => {}
+            _ => return Err(AppError::BadRequest(format!("{k} 应为 1 到 {max} 之间的整数"))),
+        }
+    }
+    Ok(())
+}
 
 impl From<QueryRejection> for AppError {
     fn from(r: QueryRejection) -> Self {

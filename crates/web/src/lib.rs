@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod features;
 mod middleware;
+pub mod routing;
 pub mod scheduler;
 mod shell;
 mod state;
@@ -23,15 +24,13 @@ use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use error::AppError;
-pub use state::{AppState, Limits, Notify};
+pub use state::{AppState, Limits, LoginGuard, Notify};
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.limits.body_bytes;
     Router::new()
-        .merge(features::routes(state.limits.upload_bytes))
-        .nest("/api/v1", api::routes(state.limits.upload_bytes))
-        .merge(assets::routes())
+        .merge(routes(state.limits.upload_bytes).into_router())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::csrf))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate))
@@ -42,6 +41,19 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .with_state(state)
+}
+
+/// Every route of the application with what it needs (the registration table, `routing`).
+pub fn routes(upload_limit: usize) -> routing::Routes {
+    routing::Routes::new()
+        .merge(features::routes(upload_limit))
+        .nest("/api/v1", api::routes(upload_limit))
+        .merge(assets::routes())
+}
+
+/// The registration table alone (for the permission-matrix tests and the 权限矩阵 page).
+pub fn route_table() -> Vec<routing::Registered> {
+    routes(Limits::default().upload_bytes).table().to_vec()
 }
 
 /// Serves until ctrl-c / SIGTERM.

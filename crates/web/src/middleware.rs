@@ -122,7 +122,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         if !is_api(req.uri().path()) && req.method() == Method::GET {
             return Redirect::to("/account/password").into_response();
         }
-        return AppError::Forbidden("管理员重设了您的密码：请先修改密码再继续".into()).into_response();
+        return AppError::Forbidden("请先修改密码再继续（管理员重设了您的密码，或密码已超过规定的使用期限）".into())
+            .into_response();
     }
     req.extensions_mut().insert(current);
     next.run(req).await
@@ -143,6 +144,11 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     let Some(expected) = expected.filter(|_| !safe) else {
         return next.run(req).await;
     };
+    // A browser names the page a request comes from: another site's page is refused even with
+    // a token (ASVS 3.5.3; E1 "wrong Origin").
+    if !same_origin(req.headers()) {
+        return AppError::Csrf.into_response();
+    }
     if let Some(h) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok())
         && constant_time_eq(h.as_bytes(), expected.as_bytes())
     {
@@ -173,6 +179,26 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         }
         _ => AppError::Csrf.into_response(),
     }
+}
+
+/// Whether the request's `Origin` (when the browser sends one) is this server (`Host`), and
+/// `Sec-Fetch-Site` (when sent) does not say cross-site.
+fn same_origin(headers: &HeaderMap) -> bool {
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "cross-site") {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    // Behind a proxy that rewrites `Host`, the forwarded host counts too (a page on another site
+    // cannot set that header without a CORS preflight, which this server never grants).
+    let hosts: Vec<&str> = [header::HOST.as_str(), "x-forwarded-host"]
+        .into_iter()
+        .filter_map(|h| headers.get(h).and_then(|v| v.to_str().ok()))
+        .collect();
+    let origin = origin.to_str().unwrap_or("null");
+    let origin_host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    origin_host.is_some_and(|o| hosts.iter().any(|h| !h.is_empty() && o.eq_ignore_ascii_case(h.trim())))
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {

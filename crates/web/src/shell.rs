@@ -41,10 +41,10 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
     if role.is_city_level() {
         groups[0].items.push(item("全市指标对比", "/indicators/city"));
         groups[0].items.push(item("大屏", "/city/wall"));
-    } else {
+    } else if role.has(Permission::Read) {
         groups[0].items.push(item("大屏", "/wall"));
     }
-    if !role.is_city_level() {
+    if !role.is_city_level() && role.has(Permission::Read) {
         groups[0].items.push(item("附件资料", "/attachments"));
         groups.push(MenuGroup {
             title: "目标任务",
@@ -106,14 +106,19 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
             items: vec![
                 item("开发区信息", "/admin/zone"),
                 item("科室", "/admin/departments"),
-                item("用户", "/admin/users"),
                 item("字典", "/admin/dictionaries"),
                 item("指标目录", "/admin/indicators"),
                 item("安全检查设置", "/admin/safety"),
                 item("工作日历", "/admin/calendar"),
-                item("审计日志", "/admin/audit"),
             ],
         });
+    }
+    // 三员: accounts are the security admin's, the audit log the auditor's.
+    if role.has(Permission::ManageSecurity) {
+        groups.push(MenuGroup { title: "安全管理", items: vec![item("用户", "/admin/users")] });
+    }
+    if role.has(Permission::ReadAudit) {
+        groups.push(MenuGroup { title: "审计管理", items: vec![item("审计日志", "/admin/audit")] });
     }
     groups.push(MenuGroup {
         title: "个人", items: vec![item("通知", "/notifications"), item("我的账号", "/account")]
@@ -129,6 +134,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "deleted" => "已删除。",
         "password" => "密码已修改。",
         "revoked" => "令牌已吊销。",
+        "totp" => "动态口令已启用：今后登录时还需输入手机验证器上的 6 位数字。",
         "imported" => "已导入。",
         "uploaded" => "文件已上传。",
         _ => return None,
@@ -207,7 +213,7 @@ mod tests {
 
     #[test]
     fn admin_menu_marks_the_active_page() {
-        let m = menu(Role::Admin, "/admin/users");
+        let m = menu(Role::SecurityAdmin, "/admin/users");
         let active: Vec<&str> = m.iter().flat_map(|g| g.items.iter().filter(|i| i.active).map(|i| i.label)).collect();
         assert_eq!(active, ["用户"]);
     }

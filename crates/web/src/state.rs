@@ -1,6 +1,8 @@
 //! What every handler can reach.
 
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use kaifaqu_store::Db;
 use kaifaqu_store::attachments::Storage;
@@ -59,4 +61,107 @@ pub struct AppState {
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
     pub notify: Notify,
+    /// Failed logins per client address and logins waiting for their TOTP code (in memory).
+    pub login_guard: LoginGuard,
+}
+
+/// How long a login may wait for its TOTP code, and how many wrong codes it may try.
+const PENDING_FOR: Duration = Duration::from_secs(300);
+const PENDING_ATTEMPTS: u32 = 3;
+/// Addresses tracked before expired ones are swept.
+const SWEEP_AT: usize = 10_000;
+
+/// Per-address login throttling (a sliding window of failure times per client address, on top
+/// of the per-account lock in the database) and the logins whose password was right and whose
+/// TOTP code is awaited. Per process: a restart forgets both, which only errs towards the user.
+#[derive(Clone, Default)]
+pub struct LoginGuard(Arc<Mutex<GuardInner>>);
+
+#[derive(Default)]
+struct GuardInner {
+    failures: HashMap<String, VecDeque<Instant>>,
+    pending: HashMap<String, Pending>,
+}
+
+struct Pending {
+    user_id: i64,
+    next: String,
+    since: Instant,
+    attempts: u32,
+}
+
+fn window(policy: &AuthPolicy) -> Duration {
+    policy.ip_window.to_std().unwrap_or(Duration::from_secs(900))
+}
+
+impl LoginGuard {
+    fn inner(&self) -> std::sync::MutexGuard<'_, GuardInner> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Seconds until `ip` may try again, when it has failed too often within the window.
+    pub fn blocked(&self, ip: &str, policy: &AuthPolicy) -> Option<u64> {
+        let win = window(policy);
+        let now = Instant::now();
+        let mut g = self.inner();
+        let q = g.failures.get_mut(ip)?;
+        while q.front().is_some_and(|t| now.duration_since(*t) >= win) {
+            q.pop_front();
+        }
+        if q.len() < policy.ip_max_failures as usize {
+            return None;
+        }
+        let oldest = *q.front()?;
+        Some(win.saturating_sub(now.duration_since(oldest)).as_secs().max(1))
+    }
+
+    /// Counts a failed login from `ip`.
+    pub fn failed(&self, ip: &str, policy: &AuthPolicy) {
+        let win = window(policy);
+        let now = Instant::now();
+        let mut g = self.inner();
+        if g.failures.len() >= SWEEP_AT {
+            g.failures.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < win));
+        }
+        let q = g.failures.entry(ip.to_string()).or_default();
+        q.push_back(now);
+        // never more than needed to decide
+        while q.len() > policy.ip_max_failures as usize + 1 {
+            q.pop_front();
+        }
+    }
+
+    /// Remembers a login whose password was right; returns the token the code form carries.
+    pub fn start_pending(&self, user_id: i64, next: String) -> String {
+        let token = kaifaqu_store::auth::random_hex(32);
+        let now = Instant::now();
+        let mut g = self.inner();
+        g.pending.retain(|_, p| now.duration_since(p.since) < PENDING_FOR);
+        g.pending.insert(token.clone(), Pending { user_id, next, since: now, attempts: 0 });
+        token
+    }
+
+    /// The account and the page after login of a waiting login, if it has not expired.
+    pub fn pending(&self, token: &str) -> Option<(i64, String)> {
+        let g = self.inner();
+        let p = g.pending.get(token)?;
+        (p.since.elapsed() < PENDING_FOR && p.attempts < PENDING_ATTEMPTS).then(|| (p.user_id, p.next.clone()))
+    }
+
+    /// A wrong code: the waiting login is dropped after three; returns whether it still waits.
+    pub fn pending_failed(&self, token: &str) -> bool {
+        let mut g = self.inner();
+        let Some(p) = g.pending.get_mut(token) else { return false };
+        p.attempts += 1;
+        if p.attempts >= PENDING_ATTEMPTS {
+            g.pending.remove(token);
+            return false;
+        }
+        true
+    }
+
+    /// The login is complete (or abandoned).
+    pub fn finish_pending(&self, token: &str) {
+        self.inner().pending.remove(token);
+    }
 }

@@ -14,6 +14,9 @@ async fn audit_rows(s: &support::Session, query: &str) -> Vec<serde_json::Value>
 
 app_test!(every_kind_of_write_is_audited, |app: TestApp| async move {
     let s = app.admin().await;
+    // 三员: the auditor reads the log, the security admin manages the accounts
+    let au = app.auditor().await;
+    let sec = app.security().await;
     // department: create, update, delete through the pages
     assert_eq!(
         s.post_form("/admin/departments", &[("name", "档案室"), ("sort_order", "95")]).await.status(),
@@ -29,7 +32,7 @@ app_test!(every_kind_of_write_is_audited, |app: TestApp| async move {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(s.post_form(&format!("/admin/departments/{id}/delete"), &[]).await.status(), StatusCode::SEE_OTHER);
-    let rows = audit_rows(&s, &format!("entity=department&entity_id={id}")).await;
+    let rows = audit_rows(&au, &format!("entity=department&entity_id={id}")).await;
     let actions: Vec<&str> = rows.iter().rev().map(|r| r["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["create", "update", "delete"]);
     let update = &rows[1];
@@ -40,23 +43,23 @@ app_test!(every_kind_of_write_is_audited, |app: TestApp| async move {
     assert_eq!((name["before"].as_str(), name["after"].as_str()), (Some("档案室"), Some("档案管理室")));
 
     // user: create and update via pages
-    let r = s
+    let r = sec
         .post_form(
             "/admin/users/new",
             &[("login_name", "zhao"), ("display_name", "赵科员"), ("role", "staff"), ("password", "Secret-pass-01")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let users: serde_json::Value = s.get("/api/v1/users?q=zhao").await.json().await.unwrap();
+    let users: serde_json::Value = sec.get("/api/v1/users?q=zhao").await.json().await.unwrap();
     let uid = users["rows"][0]["id"].as_i64().unwrap();
-    let r = s
+    let r = sec
         .post_form(
             &format!("/admin/users/{uid}"),
             &[("display_name", "赵主任"), ("role", "leader"), ("active", "on"), ("phone", "13800000000")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let rows = audit_rows(&s, &format!("entity=user&entity_id={uid}")).await;
+    let rows = audit_rows(&au, &format!("entity=user&entity_id={uid}")).await;
     assert_eq!(rows.len(), 2);
     let fields: Vec<&str> =
         rows[0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
@@ -77,7 +80,7 @@ app_test!(every_kind_of_write_is_audited, |app: TestApp| async move {
     )
     .await;
     s.json(Method::DELETE, &format!("/api/v1/dictionaries/{did}"), None).await;
-    let rows = audit_rows(&s, &format!("entity=dictionary_item&entity_id={did}")).await;
+    let rows = audit_rows(&au, &format!("entity=dictionary_item&entity_id={did}")).await;
     assert_eq!(rows.len(), 3);
     let r = s
         .post_form(
@@ -93,7 +96,7 @@ app_test!(every_kind_of_write_is_audited, |app: TestApp| async move {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let rows = audit_rows(&s, "entity=zone&action=update").await;
+    let rows = audit_rows(&au, "entity=zone&action=update").await;
     let posts = rows[0]["changes"].as_array().unwrap().iter().find(|c| c["field"] == "staff_posts").unwrap().clone();
     assert_eq!((posts["before"].as_i64(), posts["after"].as_i64()), (Some(31), Some(35)));
     // attachment upload and download
@@ -111,24 +114,25 @@ app_test!(every_kind_of_write_is_audited, |app: TestApp| async move {
     let r = s.get(&format!("/attachments/{aid}")).await;
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert!(r.headers()["content-disposition"].to_str().unwrap().contains("%E4%BC%9A%E8%AE%AE"));
-    let rows = audit_rows(&s, &format!("entity=attachment&entity_id={aid}")).await;
+    let rows = audit_rows(&au, &format!("entity=attachment&entity_id={aid}")).await;
     let actions: Vec<&str> = rows.iter().map(|r| r["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["download", "create"]);
     // login is audited too
-    assert!(!audit_rows(&s, "action=login").await.is_empty());
+    assert!(!audit_rows(&au, "action=login").await.is_empty());
     // the history tab of the user page shows the same data
-    let (_, html) = s.page(&format!("/admin/users/{uid}")).await;
+    let (_, html) = sec.page(&format!("/admin/users/{uid}")).await;
     assert!(html.contains("修改历史") && html.contains("姓名：赵科员 → 赵主任"), "{html}");
     // the audit page filters
-    let (_, html) = s.page("/admin/audit?entity=department&action=delete").await;
+    let (_, html) = au.page("/admin/audit?entity=department&action=delete").await;
     assert!(html.contains("删除科室 档案管理室"));
     assert!(!html.contains("新增科室 档案室"));
 });
 
 app_test!(forms_keep_input_and_show_errors_beside_fields, |app: TestApp| async move {
     let s = app.admin().await;
+    let sec = app.security().await;
     let long = "长".repeat(201);
-    let r = s
+    let r = sec
         .post_form(
             "/admin/users/new",
             &[
@@ -175,15 +179,16 @@ app_test!(forms_keep_input_and_show_errors_beside_fields, |app: TestApp| async m
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("行政区划代码应为 6 位数字") && html.contains("value=\"1404\""));
-    // an admin cannot lock themselves out
-    let me: serde_json::Value = s.get("/api/v1/me").await.json().await.unwrap();
-    let r =
-        s.post_form(&format!("/admin/users/{}", me["id"]), &[("display_name", "系统管理员"), ("role", "admin")]).await;
+    // the security admin cannot lock themselves out nor change their own role
+    let me: serde_json::Value = sec.get("/api/v1/me").await.json().await.unwrap();
+    let r = sec
+        .post_form(&format!("/admin/users/{}", me["id"]), &[("display_name", "安全管理员"), ("role", "admin")])
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 });
 
 app_test!(user_list_filters_sorts_and_pages_in_the_url, |app: TestApp| async move {
-    let s = app.admin().await;
+    let s = app.security().await;
     for i in 0..55 {
         let login = format!("user{i:02}");
         let r = s

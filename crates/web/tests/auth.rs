@@ -11,24 +11,18 @@ app_test!(demo_admin_logs_in_and_sees_the_shell, |app: TestApp| async move {
     let s = app.admin().await;
     let (status, html) = s.page("/").await;
     assert_eq!(status, StatusCode::OK);
-    for text in
-        ["襄垣经济技术开发区", "系统管理员", "退出", "科室", "用户", "审计日志", "D 级（较低安全风险）", "31 个"]
+    for text in ["襄垣经济技术开发区", "系统管理员", "退出", "科室", "字典", "D 级（较低安全风险）", "31 个"]
     {
         assert!(html.contains(text), "home lacks {text}");
     }
     // the menu has no entry to a page that does not exist
-    for href in [
-        "/",
-        "/attachments",
-        "/admin/zone",
-        "/admin/departments",
-        "/admin/users",
-        "/admin/dictionaries",
-        "/admin/audit",
-        "/account",
-    ] {
+    for href in ["/", "/attachments", "/admin/zone", "/admin/departments", "/admin/dictionaries", "/account"] {
         assert!(html.contains(&format!("href=\"{href}\"")), "{href}");
         assert_eq!(s.get(href).await.status(), StatusCode::OK, "{href}");
+    }
+    // 三员: the accounts and the audit log are not in the system admin's menu
+    for href in ["/admin/users", "/admin/audit"] {
+        assert!(!html.contains(&format!("href=\"{href}\"")), "{href}");
     }
 });
 
@@ -87,7 +81,7 @@ app_test!(failed_logins_lock_without_revealing_the_name, |app: TestApp| async mo
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     // every failure was audited
-    let admin = app.admin().await;
+    let admin = app.auditor().await;
     let audit: serde_json::Value = admin.get("/api/v1/audit?action=login_failed&limit=100").await.json().await.unwrap();
     assert!(audit["total"].as_u64().unwrap() >= 6, "{audit}");
 });
@@ -97,7 +91,7 @@ app_test!(logout_ends_the_session, |app: TestApp| async move {
     let r = s.post_form("/logout", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(s.get("/").await.status(), StatusCode::SEE_OTHER);
-    let admin = app.admin().await;
+    let admin = app.auditor().await;
     let audit: serde_json::Value = admin.get("/api/v1/audit?action=logout").await.json().await.unwrap();
     assert_eq!(audit["total"], 1);
 });
@@ -235,8 +229,8 @@ app_test!(password_change_and_admin_reset, |app: TestApp| async move {
     assert_eq!(staff.get("/").await.status(), StatusCode::SEE_OTHER);
     assert_eq!(other_device.get("/").await.status(), StatusCode::SEE_OTHER);
     let staff = app.login("staff", "New-pass-2025").await;
-    // an admin reset forces a change at next login
-    let admin = app.admin().await;
+    // a reset by the security admin forces a change at next login
+    let admin = app.security().await;
     let users: serde_json::Value = admin.get("/api/v1/users?q=staff").await.json().await.unwrap();
     let id = users["rows"][0]["id"].as_i64().unwrap();
     let r = admin.post_form(&format!("/admin/users/{id}/password"), &[("password", "Reset-by-admin9")]).await;
@@ -276,7 +270,7 @@ app_test!(roles_limit_what_pages_allow, |app: TestApp| async move {
     assert_eq!(viewer.get("/").await.status(), StatusCode::OK);
     let (status, html) = viewer.page("/admin/users").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(html.contains("没有“系统管理”权限"), "{html}");
+    assert!(html.contains("没有“账号与安全管理”权限"), "{html}");
     let r = viewer.json(reqwest::Method::POST, "/api/v1/departments", Some(serde_json::json!({"name": "x"}))).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // the city user sees every zone of the city and changes nothing

@@ -32,7 +32,10 @@ async fn seed_zone_a(app: &TestApp) -> ARecords {
         )
         .await;
     let dictionary = r.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
-    let r = a
+    // 三员: accounts are the security admin's, the audit log the auditor's
+    let r = app
+        .security()
+        .await
         .json(
             Method::POST,
             "/api/v1/users",
@@ -52,7 +55,7 @@ async fn seed_zone_a(app: &TestApp) -> ARecords {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let attachment = r.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
-    let audit: serde_json::Value = a.get("/api/v1/audit?limit=1").await.json().await.unwrap();
+    let audit: serde_json::Value = app.auditor().await.get("/api/v1/audit?limit=1").await.json().await.unwrap();
     let audit = audit["rows"][0]["id"].as_i64().unwrap();
     ARecords { department, dictionary, user, attachment, audit }
 }
@@ -60,6 +63,18 @@ async fn seed_zone_a(app: &TestApp) -> ARecords {
 app_test!(zone_b_cannot_reach_zone_a, |app: TestApp| async move {
     let ids = seed_zone_a(&app).await;
     let b = app.admin_of_b().await;
+    let (bs, ba) =
+        (app.user_of_b("security_b", "security_admin").await, app.user_of_b("auditor_b", "audit_admin").await);
+    // each of zone B's three administrators tries the routes of their own duty
+    let pick = |path: &str| {
+        if path.contains("/users") {
+            &bs
+        } else if path.contains("/audit") {
+            &ba
+        } else {
+            &b
+        }
+    };
     let (d, k, u, f, l, z) = (ids.department, ids.dictionary, ids.user, ids.attachment, ids.audit, app.zone_a);
     let reads = [
         format!("/admin/departments/{d}"),
@@ -91,19 +106,19 @@ app_test!(zone_b_cannot_reach_zone_a, |app: TestApp| async move {
     ];
     let mut attempts = 0;
     for path in &reads {
-        let r = b.get(path).await;
+        let r = pick(path).get(path).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "GET {path}");
         assert!(!r.text().await.unwrap().contains(MARK), "GET {path} leaked");
         attempts += 1;
     }
     for (path, fields) in &form_writes {
-        let r = b.post_form(path, fields).await;
+        let r = pick(path).post_form(path, fields).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path}");
         attempts += 1;
     }
     for (method, path, body) in &json_writes {
         let body = (!body.is_null()).then(|| body.clone());
-        let r = b.json(method.clone(), path, body).await;
+        let r = pick(path).json(method.clone(), path, body).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{method} {path}");
         attempts += 1;
     }
@@ -123,7 +138,7 @@ app_test!(zone_b_cannot_reach_zone_a, |app: TestApp| async move {
         "/api/v1/attachments",
         "/api/v1/zones",
     ] {
-        let r = b.get(path).await;
+        let r = pick(path).get(path).await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         assert!(!r.text().await.unwrap().contains(MARK), "{path} leaked zone A's data");
         attempts += 1;
@@ -132,7 +147,7 @@ app_test!(zone_b_cannot_reach_zone_a, |app: TestApp| async move {
     let a = app.admin().await;
     let dep: serde_json::Value = a.get(&format!("/api/v1/departments/{d}")).await.json().await.unwrap();
     assert_eq!(dep["name"], format!("{MARK}科室"));
-    let user: serde_json::Value = a.get(&format!("/api/v1/users/{u}")).await.json().await.unwrap();
+    let user: serde_json::Value = app.security().await.get(&format!("/api/v1/users/{u}")).await.json().await.unwrap();
     assert_eq!(
         (user["display_name"].as_str().unwrap(), user["role"].as_str().unwrap()),
         (format!("{MARK}用户").as_str(), "staff")

@@ -252,8 +252,9 @@ app_test!(problems_overdue_first_and_closing_rules, |app: TestApp| async move {
     assert_eq!(p["status"], "resolved");
     assert_eq!(p["overdue"], false);
     assert!(p["resolved_date"].is_string(), "the resolved date defaults to today");
-    // ... and audited
-    let audit = get_json(&s, &format!("/api/v1/audit?entity=problem&entity_id={id}&limit=500")).await;
+    // ... and audited (the log is the auditor's to read)
+    let au = app.auditor().await;
+    let audit = get_json(&au, &format!("/api/v1/audit?entity=problem&entity_id={id}&limit=500")).await;
     let last = &audit["rows"][0];
     assert_eq!(last["action"], "update");
     assert_eq!(last["login_name"], "admin");
@@ -261,7 +262,7 @@ app_test!(problems_overdue_first_and_closing_rules, |app: TestApp| async move {
     let status = changes.iter().find(|c| c["field"] == "status").unwrap();
     assert_eq!(status["after"], "resolved");
     assert!(changes.iter().any(|c| c["field"] == "resolution"));
-    let audit = get_json(&s, "/api/v1/audit?entity=problem&limit=500").await;
+    let audit = get_json(&au, "/api/v1/audit?entity=problem&limit=500").await;
     assert!(
         audit["rows"]
             .as_array()

@@ -222,7 +222,7 @@ app_test!(forms_steps_and_api, |app: TestApp| async move {
     assert!(html.contains("不能晚于任务完成时限 2025-09-30") && html.contains("value=\"验收\""));
     // the edit form: a stale version is refused
     let r = s.json(Method::PUT, &format!("/api/v1/tasks/{id2}"), Some(json!({"title": "改名", "source": "年度计划", "lead_leader_id": demo["lead_leader_id"], "department_id": demo["department_id"], "deadline": "2025-09-30", "version": 0}))).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status(), StatusCode::CONFLICT);
 });
 
 app_test!(xlsx_round_trip, |app: TestApp| async move {

@@ -1,9 +1,8 @@
 //! Departments, users, dictionaries and the audit log over JSON.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
 use kaifaqu_store::audit::{self, AuditFilter, AuditRecord};
@@ -16,19 +15,26 @@ use serde::Deserialize;
 use super::Paging;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, put};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/departments", get(list_departments).post(create_department))
-        .route("/departments/{id}", get(get_department).put(update_department).delete(delete_department))
-        .route("/users", get(list_users).post(create_user))
-        .route("/users/{id}", get(get_user).put(update_user))
-        .route("/dictionaries", get(list_dictionary).post(create_dictionary_item))
-        .route("/dictionaries/{id}", axum::routing::put(update_dictionary_item).delete(delete_dictionary_item))
-        .route("/audit", get(list_audit))
-        .route("/audit/{id}", get(get_audit))
-        .route("/calendar", get(get_calendar).post(set_calendar_day))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/departments", get(Need::READ, list_departments).post(Need::ADMIN, create_department))
+        .route(
+            "/departments/{id}",
+            get(Need::READ, get_department).put(Need::ADMIN, update_department).delete(Need::ADMIN, delete_department),
+        )
+        .route("/users", get(Need::SECURITY, list_users).post(Need::SECURITY, create_user))
+        .route("/users/{id}", get(Need::SECURITY, get_user).put(Need::SECURITY, update_user))
+        .route("/dictionaries", get(Need::READ, list_dictionary).post(Need::ADMIN, create_dictionary_item))
+        .route(
+            "/dictionaries/{id}",
+            put(Need::ADMIN, update_dictionary_item).delete(Need::ADMIN, delete_dictionary_item),
+        )
+        .route("/audit", get(Need::AUDIT, list_audit))
+        .route("/audit/{id}", get(Need::AUDIT, get_audit))
+        .route("/calendar", get(Need::READ, get_calendar).post(Need::ADMIN, set_calendar_day))
 }
 
 fn flag(b: Option<bool>) -> Option<String> {
@@ -163,7 +169,7 @@ pub async fn list_users(
     user: CurrentUser,
     AppQuery(q): AppQuery<UserQuery>,
 ) -> AppResult<Json<Page<User>>> {
-    user.require(Permission::Administer)?;
+    user.require(Permission::ManageSecurity)?;
     let (page, limit) = Paging { page: q.page, limit: q.limit }.checked()?;
     let f = UserFilter { q: q.q, role: q.role, sort: q.sort, page: Some(page), per_page: Some(limit) };
     Ok(Json(users::list(&state.db, &user.actor().scope(), &f).await?))
@@ -176,14 +182,14 @@ pub async fn create_user(
     user: CurrentUser,
     AppJson(input): AppJson<UserInput>,
 ) -> AppResult<(StatusCode, Json<User>)> {
-    user.require(Permission::Administer)?;
+    user.require(Permission::ManageSecurity)?;
     let u = users::create(&state.db, &user.actor(), None, &input.form()).await?;
     Ok((StatusCode::CREATED, Json(u)))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "用户", responses((status = 200, body = User), (status = 404, body = super::ApiError)))]
 pub async fn get_user(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Json<User>> {
-    user.require(Permission::Administer)?;
+    user.require(Permission::ManageSecurity)?;
     Ok(Json(users::get(&state.db, &user.actor().scope(), id).await?))
 }
 
@@ -195,7 +201,7 @@ pub async fn update_user(
     Path(id): Path<i64>,
     AppJson(input): AppJson<UserInput>,
 ) -> AppResult<Json<User>> {
-    user.require(Permission::Administer)?;
+    user.require(Permission::ManageSecurity)?;
     if input.password.is_some() {
         return Err(AppError::Invalid(kaifaqu_domain::Invalid::one(
             "password",

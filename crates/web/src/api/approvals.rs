@@ -1,10 +1,9 @@
 //! 审批服务 over JSON: the approval-power catalogue, the cases with their steps and
 //! commitments, the verification of a commitment and the period figures.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
@@ -18,18 +17,19 @@ use utoipa::OpenApi;
 use super::Paging;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/approvals/powers", get(list_powers).post(create_power))
-        .route("/approvals/powers/{id}", get(get_power).put(update_power))
-        .route("/approvals/cases", get(list_cases).post(create_case))
-        .route("/approvals/cases/{id}", get(get_case))
-        .route("/approvals/cases/{id}/steps", post(add_step))
-        .route("/approvals/cases/{id}/commitments", post(add_commitment))
-        .route("/approvals/commitments/{id}/verify", post(verify_commitment))
-        .route("/approvals/figures", get(figures))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/approvals/powers", get(Need::READ, list_powers).post(Need::WRITE, create_power))
+        .route("/approvals/powers/{id}", get(Need::READ, get_power).put(Need::WRITE, update_power))
+        .route("/approvals/cases", get(Need::READ, list_cases).post(Need::WRITE, create_case))
+        .route("/approvals/cases/{id}", get(Need::READ, get_case))
+        .route("/approvals/cases/{id}/steps", post(Need::WRITE, add_step))
+        .route("/approvals/cases/{id}/commitments", post(Need::WRITE, add_commitment))
+        .route("/approvals/commitments/{id}/verify", post(Need::WRITE, verify_commitment))
+        .route("/approvals/figures", get(Need::READ, figures))
 }
 
 #[derive(OpenApi)]
@@ -156,7 +156,7 @@ pub async fn get_case(
 /// One step: `accept`, `approve`, `refuse` (note required) or `withdraw`, on `date`.
 #[utoipa::path(post, path = "/api/v1/approvals/cases/{id}/steps", tag = "审批服务", params(("id" = i64, Path, description = "办件 id")),
     request_body = StepForm,
-    responses((status = 200, body = Case), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Case), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn add_step(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -1,10 +1,9 @@
 //! Attachments over the API: list, upload (multipart field `file`), metadata, content.
 
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
 use kaifaqu_store::attachments::{self, Attachment};
@@ -13,13 +12,19 @@ use super::Paging;
 use crate::error::AppResult;
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::attachments::{file_response, read_file};
+use crate::routing::{Need, Routes, get};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/attachments", get(list_attachments).post(upload_attachment).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/attachments/{id}", get(get_attachment))
-        .route("/attachments/{id}/content", get(attachment_content))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route(
+            "/attachments",
+            get(Need::READ, list_attachments)
+                .post(Need::WRITE, upload_attachment)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/attachments/{id}", get(Need::READ, get_attachment))
+        .route("/attachments/{id}/content", get(Need::READ, attachment_content))
 }
 
 #[utoipa::path(get, path = "/api/v1/attachments", tag = "附件", params(Paging), responses((status = 200, body = Page<Attachment>)))]

@@ -1,9 +1,8 @@
 //! Contacts with investors (对接记录) over JSON.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
 use kaifaqu_store::contacts::{self, Contact, ContactFilter, ContactFormInput};
@@ -11,12 +10,13 @@ use kaifaqu_store::contacts::{self, Contact, ContactFilter, ContactFormInput};
 use super::Paging;
 use crate::error::AppResult;
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/contacts", get(list_contacts).post(create_contact))
-        .route("/contacts/{id}", get(get_contact).put(update_contact))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/contacts", get(Need::READ, list_contacts).post(Need::WRITE, create_contact))
+        .route("/contacts/{id}", get(Need::READ, get_contact).put(Need::WRITE, update_contact))
 }
 
 /// The filters of the page `/contacts` (dates YYYY-MM-DD), newest first; `limit` (or `per_page`) 1–500.

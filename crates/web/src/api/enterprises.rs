@@ -1,9 +1,8 @@
 //! Enterprises (企业) over JSON.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
 use kaifaqu_store::enterprises::{self, Enterprise, EnterpriseForm};
@@ -12,12 +11,13 @@ use serde::Deserialize;
 use super::Paging;
 use crate::error::AppResult;
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/enterprises", get(list_enterprises).post(create_enterprise))
-        .route("/enterprises/{id}", get(get_enterprise).put(update_enterprise))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/enterprises", get(Need::READ, list_enterprises).post(Need::WRITE, create_enterprise))
+        .route("/enterprises/{id}", get(Need::READ, get_enterprise).put(Need::WRITE, update_enterprise))
 }
 
 /// Search of the enterprise list.

@@ -1,9 +1,8 @@
 //! Indicators over JSON: the catalog, a zone's overview, an indicator's series and the city's
 //! ranking table, and saving values (all or nothing).
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use kaifaqu_domain::indicator::Period;
 use kaifaqu_store::indicator_values::{self, EntryLine};
 use kaifaqu_store::indicator_views::{self, OverviewRow, RankedZone, SeriesRow};
@@ -12,15 +11,16 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/indicators", get(catalog))
-        .route("/indicators/overview", get(overview))
-        .route("/indicators/values", axum::routing::post(save_values))
-        .route("/indicators/{id}/series", get(series))
-        .route("/indicators/{id}/ranking", get(ranking))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/indicators", get(Need::READ, catalog))
+        .route("/indicators/overview", get(Need::READ, overview))
+        .route("/indicators/values", post(Need::WRITE, save_values))
+        .route("/indicators/{id}/series", get(Need::READ, series))
+        .route("/indicators/{id}/ranking", get(Need::READ, ranking))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -2,10 +2,9 @@
 //! period figures (parcels and 亩 transferred, m² revitalised, with the list queries behind
 //! them) and the matching of a lead's land need.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
@@ -17,16 +16,17 @@ use utoipa::OpenApi;
 use super::Paging;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/land/parcels", get(list_parcels).post(create_parcel))
-        .route("/land/parcels/{id}", get(get_parcel).put(update_parcel))
-        .route("/land/idle-plants", get(list_plants).post(create_plant))
-        .route("/land/idle-plants/{id}", get(get_plant).put(update_plant))
-        .route("/land/figures", get(land_figures))
-        .route("/land/match", get(land_match))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/land/parcels", get(Need::READ, list_parcels).post(Need::WRITE, create_parcel))
+        .route("/land/parcels/{id}", get(Need::READ, get_parcel).put(Need::WRITE, update_parcel))
+        .route("/land/idle-plants", get(Need::READ, list_plants).post(Need::WRITE, create_plant))
+        .route("/land/idle-plants/{id}", get(Need::READ, get_plant).put(Need::WRITE, update_plant))
+        .route("/land/figures", get(Need::READ, land_figures))
+        .route("/land/match", get(Need::READ, land_match))
 }
 
 #[derive(OpenApi)]
@@ -86,10 +86,11 @@ pub async fn get_parcel(
     Ok(Json(land_parcels::get(&state.db, &user.actor().scope(), id).await?))
 }
 
-/// Replaces the parcel's fields (send them all, as the form does).
+/// Replaces the parcel's fields (send them all, as the form does) and `version` as read: a
+/// stale version is refused with 409 and changes nothing.
 #[utoipa::path(put, path = "/api/v1/land/parcels/{id}", tag = "标准地", params(("id" = i64, Path, description = "地块 id")),
     request_body = ParcelForm,
-    responses((status = 200, body = Parcel), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Parcel), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_parcel(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -142,9 +143,11 @@ pub async fn get_plant(
     Ok(Json(idle_plants::get(&state.db, &user.actor().scope(), id).await?))
 }
 
+/// Replaces the plant's fields and `version` as read: a stale version is refused with 409 and
+/// changes nothing.
 #[utoipa::path(put, path = "/api/v1/land/idle-plants/{id}", tag = "闲置厂房", params(("id" = i64, Path, description = "厂房 id")),
     request_body = PlantForm,
-    responses((status = 200, body = IdlePlant), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = IdlePlant), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_plant(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -1,9 +1,8 @@
 //! Dispatch meetings (调度会) and their decisions over JSON.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
 use kaifaqu_store::meetings::{self, Decision, DecisionForm, Meeting, MeetingForm};
@@ -12,13 +11,14 @@ use serde::{Deserialize, Serialize};
 use super::Paging;
 use crate::error::AppResult;
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/meetings", get(list_meetings).post(create_meeting))
-        .route("/meetings/{id}", get(get_meeting))
-        .route("/meetings/{id}/decisions", post(add_decision))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/meetings", get(Need::READ, list_meetings).post(Need::WRITE, create_meeting))
+        .route("/meetings/{id}", get(Need::READ, get_meeting))
+        .route("/meetings/{id}/decisions", post(Need::WRITE, add_decision))
 }
 
 /// Filters of the meeting list, newest first.

@@ -9,6 +9,7 @@ mod enterprises;
 mod indicators;
 mod land;
 mod meetings;
+mod openapi_rules;
 mod per_mu;
 mod problems;
 mod projects;
@@ -17,18 +18,16 @@ mod targets;
 mod tasks;
 mod zones;
 
-use axum::Router;
-use axum::routing::get;
 use kaifaqu_store::Page;
 use serde::Deserialize;
 use utoipa::OpenApi;
 
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::routing::{Need, Routes, get};
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/openapi.json", get(Need::Public, openapi))
         .merge(zones::routes())
         .merge(admin::routes())
         .merge(attachments::routes(upload_limit))
@@ -50,9 +49,11 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Paging {
-    /// 1-based page number (default 1).
+    /// 1-based page number, 1–1,000,000 (default 1).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
     /// Rows per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
@@ -62,7 +63,11 @@ impl Paging {
         if !(1..=500).contains(&limit) {
             return Err(AppError::BadRequest("limit 应在 1 到 500 之间".into()));
         }
-        Ok((self.page.unwrap_or(1).clamp(1, 1_000_000), limit))
+        let page = self.page.unwrap_or(1);
+        if !(1..=1_000_000).contains(&page) {
+            return Err(AppError::BadRequest("page 应在 1 到 1000000 之间".into()));
+        }
+        Ok((page, limit))
     }
 
     /// Pages an in-memory list (for the small per-zone lists).
@@ -103,7 +108,8 @@ struct ApiDoc;
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct ApiError {
-    /// Machine-readable code: bad_request, unauthorized, forbidden, csrf, not_found, too_large, invalid, internal.
+    /// Machine-readable code: bad_request, unauthorized, forbidden, csrf, not_found, conflict (409: a stale
+    /// `version`, nothing written), too_large, invalid, internal.
     code: String,
     /// What is wrong, in Chinese.
     message: String,
@@ -127,8 +133,15 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(openapi_doc())
+async fn openapi() -> axum::Json<serde_json::Value> {
+    axum::Json(openapi_json())
+}
+
+/// The document as served: `openapi_doc` with the rules of `openapi_rules` applied.
+pub fn openapi_json() -> serde_json::Value {
+    let mut doc = serde_json::to_value(openapi_doc()).unwrap_or_default();
+    openapi_rules::apply(&mut doc);
+    doc
 }
 
 /// The OpenAPI document (for tests and the command line): the core paths plus each module's

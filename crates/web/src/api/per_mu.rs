@@ -1,10 +1,9 @@
 //! 亩均效益评价 over JSON: the year's evaluation (ranks, grades, distribution), the scheme
 //! (read; replace after validation) and the enterprises' figures (list; add one).
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use kaifaqu_domain::Permission;
 use kaifaqu_domain::per_mu::Scheme;
 use kaifaqu_store::per_mu::{self, Evaluation, Record, RecordForm, SchemeInfo};
@@ -13,13 +12,14 @@ use utoipa::OpenApi;
 
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/per-mu/evaluation", get(evaluation))
-        .route("/per-mu/scheme", get(get_scheme).put(put_scheme))
-        .route("/per-mu/records", get(list_records).post(create_record))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/per-mu/evaluation", get(Need::READ, evaluation))
+        .route("/per-mu/scheme", get(Need::READ, get_scheme).put(Need::WRITE, put_scheme))
+        .route("/per-mu/records", get(Need::READ, list_records).post(Need::WRITE, create_record))
 }
 
 #[derive(OpenApi)]

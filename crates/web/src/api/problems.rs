@@ -1,9 +1,8 @@
 //! The problem ledger (问题台账) over JSON.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
 use kaifaqu_store::problems::{self, Problem, ProblemFilter, ProblemForm};
@@ -11,12 +10,13 @@ use kaifaqu_store::problems::{self, Problem, ProblemFilter, ProblemForm};
 use super::Paging;
 use crate::error::AppResult;
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/problems", get(list_problems).post(create_problem))
-        .route("/problems/{id}", get(get_problem).put(update_problem))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/problems", get(Need::READ, list_problems).post(Need::WRITE, create_problem))
+        .route("/problems/{id}", get(Need::READ, get_problem).put(Need::WRITE, update_problem))
 }
 
 /// The filters of the page `/problems` (status also "unclosed"), overdue first; `limit` (or `per_page`) 1–500.

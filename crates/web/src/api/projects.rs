@@ -1,9 +1,8 @@
 //! Projects, their stage events and the period figures over JSON.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
@@ -14,14 +13,15 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects", get(list_projects).post(create_project))
-        .route("/projects/{id}", get(get_project).put(update_project))
-        .route("/projects/{id}/events", get(list_events).post(add_event))
-        .route("/figures", get(period_figures))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/projects", get(Need::READ, list_projects).post(Need::WRITE, create_project))
+        .route("/projects/{id}", get(Need::READ, get_project).put(Need::WRITE, update_project))
+        .route("/projects/{id}/events", get(Need::READ, list_events).post(Need::WRITE, add_event))
+        .route("/figures", get(Need::READ, period_figures))
 }
 
 #[utoipa::path(get, path = "/api/v1/projects", tag = "项目", params(ProjectFilter), responses((status = 200, body = Page<Project>)))]
@@ -58,7 +58,7 @@ pub async fn get_project(
 
 /// Saves an edit; `version` must be the version that was read (else 422, field `version`).
 #[utoipa::path(put, path = "/api/v1/projects/{id}", tag = "项目", request_body = ProjectForm,
-    responses((status = 200, body = Project), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Project), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_project(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -79,7 +79,7 @@ pub async fn list_events(
 }
 
 #[utoipa::path(post, path = "/api/v1/projects/{id}/events", tag = "项目", request_body = EventForm,
-    responses((status = 201, body = ProjectEvent), (status = 422, body = super::ApiError)))]
+    responses((status = 201, body = ProjectEvent), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn add_event(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -1,9 +1,8 @@
 //! 安全生产 over JSON: the hazard ledger and its steps, inspections and the period figures.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
@@ -15,15 +14,16 @@ use serde::{Deserialize, Serialize};
 use super::Paging;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/hazards", get(list_hazards).post(create_hazard))
-        .route("/hazards/{id}", get(get_hazard))
-        .route("/hazards/{id}/steps", post(add_step))
-        .route("/inspections", get(list_inspections).post(create_inspection))
-        .route("/safety/figures", get(safety_figures))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/hazards", get(Need::READ, list_hazards).post(Need::WRITE, create_hazard))
+        .route("/hazards/{id}", get(Need::READ, get_hazard))
+        .route("/hazards/{id}/steps", post(Need::WRITE, add_step))
+        .route("/inspections", get(Need::READ, list_inspections).post(Need::WRITE, create_inspection))
+        .route("/safety/figures", get(Need::READ, safety_figures))
 }
 
 /// A hazard with every step of its loop.
@@ -82,7 +82,7 @@ pub async fn get_hazard(
 /// fix: 双人复核), `reject`, or `extend` (note and a later `new_deadline` required).
 #[utoipa::path(post, path = "/api/v1/hazards/{id}/steps", tag = "安全生产", params(("id" = i64, Path, description = "隐患 id")),
     request_body = StepForm,
-    responses((status = 201, body = Step), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 201, body = Step), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn add_step(
     State(state): State<AppState>,
     user: CurrentUser,

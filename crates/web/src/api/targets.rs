@@ -2,10 +2,9 @@
 //! the route edit, and the evaluation of a year on a date (actuals computed from records, each
 //! with the link to them; milestone, completion, ahead/behind, projection, status and reason).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kaifaqu_domain::Permission;
 use kaifaqu_store::targets::{self, RouteForm, Target, TargetDetail, TargetForm, TargetStatus};
 use serde::Deserialize;
@@ -13,14 +12,18 @@ use utoipa::OpenApi;
 
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, put};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/targets", get(list_targets).post(create_target))
-        .route("/targets/evaluation", get(evaluation))
-        .route("/targets/{id}", get(get_target).put(update_target).delete(delete_target))
-        .route("/targets/{id}/route", put(set_route))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/targets", get(Need::READ, list_targets).post(Need::WRITE, create_target))
+        .route("/targets/evaluation", get(Need::READ, evaluation))
+        .route(
+            "/targets/{id}",
+            get(Need::READ, get_target).put(Need::WRITE, update_target).delete(Need::WRITE, delete_target),
+        )
+        .route("/targets/{id}/route", put(Need::WRITE, set_route))
 }
 
 #[derive(OpenApi)]

@@ -2,10 +2,9 @@
 //! task with its timetable and steps, a step (报送进展, 提交办结, 审核销号, 退回) and the
 //! timetable's milestones — the same store calls, rights and refusals as the pages.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use kaifaqu_domain::Permission;
 use kaifaqu_store::Page;
 use kaifaqu_store::tasks::{self, Milestone, MilestoneForm, Step, StepForm, Task, TaskFilter, TaskForm};
@@ -15,15 +14,16 @@ use utoipa::OpenApi;
 use super::Paging;
 use crate::error::AppResult;
 use crate::extract::{AppJson, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post, put};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tasks", get(list_tasks).post(create_task))
-        .route("/tasks/{id}", get(get_task).put(update_task))
-        .route("/tasks/{id}/steps", post(add_step))
-        .route("/tasks/{id}/milestones", post(add_milestone))
-        .route("/tasks/{id}/milestones/{mid}", put(update_milestone))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/tasks", get(Need::READ, list_tasks).post(Need::WRITE, create_task))
+        .route("/tasks/{id}", get(Need::READ, get_task).put(Need::WRITE, update_task))
+        .route("/tasks/{id}/steps", post(Need::WRITE, add_step))
+        .route("/tasks/{id}/milestones", post(Need::WRITE, add_milestone))
+        .route("/tasks/{id}/milestones/{mid}", put(Need::WRITE, update_milestone))
 }
 
 #[derive(OpenApi)]
@@ -86,7 +86,7 @@ pub async fn get_task(
 /// change; a closed task is not changed.
 #[utoipa::path(put, path = "/api/v1/tasks/{id}", tag = "重点工作任务", params(("id" = i64, Path, description = "任务 id")),
     request_body = TaskForm,
-    responses((status = 200, body = Task), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Task), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_task(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -103,7 +103,7 @@ pub async fn update_task(
 /// review, nothing follows 销号.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/steps", tag = "重点工作任务", params(("id" = i64, Path, description = "任务 id")),
     request_body = StepForm,
-    responses((status = 201, body = Step), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 201, body = Step), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn add_step(
     State(state): State<AppState>,
     user: CurrentUser,

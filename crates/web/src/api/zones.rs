@@ -1,21 +1,21 @@
 //! `/me` and zones.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use kaifaqu_store::users::User;
 use kaifaqu_store::zones::{self, Zone};
 
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
+use crate::routing::{Need, Routes, get};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route("/todo", get(todo))
-        .route("/zones", get(list_zones))
-        .route("/zones/{id}", get(get_zone))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/me", get(Need::SignedIn, me))
+        .route("/todo", get(Need::READ, todo))
+        .route("/zones", get(Need::READ, list_zones))
+        .route("/zones/{id}", get(Need::READ, get_zone))
 }
 
 /// The signed-in user's 我的待办: everything waiting on them across the modules, overdue first,

@@ -1,11 +1,12 @@
-//! Login, logout, own password and API tokens.
+//! Login (password, then the TOTP code when the account has one; per-address throttling),
+//! logout, own password (forced when reset or expired), the TOTP enrolment and its reset by a
+//! security administrator, and API tokens.
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
 use kaifaqu_domain::Invalid;
 use kaifaqu_domain::time::local_display;
 use kaifaqu_store::StoreError;
@@ -17,18 +18,23 @@ use crate::assets;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, Auth, CurrentUser, session_cookie_name};
 use crate::middleware::ClientIp;
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/account", get(account))
-        .route("/account/password", get(password_page).post(change_password))
-        .route("/account/tokens", post(create_token))
-        .route("/account/digest", post(set_digest))
-        .route("/account/tokens/{id}/revoke", post(revoke_token))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/login", get(Need::Public, login_page).post(Need::Public, login))
+        .route("/logout", post(Need::SignedIn, logout))
+        .route("/account", get(Need::SignedIn, account))
+        .route("/account/password", get(Need::SignedIn, password_page).post(Need::SignedIn, change_password))
+        .route("/account/tokens", post(Need::SignedIn, create_token))
+        .route("/account/digest", post(Need::SignedIn, set_digest))
+        .route("/account/tokens/{id}/revoke", post(Need::SignedIn, revoke_token))
+        .route("/account/totp", get(Need::SignedIn, totp_page))
+        .route("/account/totp/begin", post(Need::SignedIn, totp_begin))
+        .route("/account/totp/confirm", post(Need::SignedIn, totp_confirm))
+        .route("/admin/users/{id}/totp/reset", post(Need::SECURITY, totp_reset))
 }
 
 #[derive(Template)]
@@ -37,8 +43,10 @@ struct LoginPage {
     css: &'static str,
     next: String,
     login_name: String,
-    error: Option<&'static str>,
+    error: Option<String>,
     info: Option<&'static str>,
+    /// Non-empty on the second step: the token of the login waiting for its TOTP code.
+    mfa: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -72,6 +80,7 @@ async fn login_page(Query(q): Query<LoginQuery>) -> AppResult<Response> {
         login_name: String::new(),
         error: None,
         info,
+        mfa: String::new(),
     })
 }
 
@@ -83,6 +92,55 @@ struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    /// The second step: the waiting login's token and the TOTP code.
+    #[serde(default)]
+    mfa: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Too many failed logins from one address: 429 with Retry-After and the login page.
+fn throttled(next: String, wait_seconds: u64) -> AppResult<Response> {
+    let minutes = wait_seconds.div_ceil(60);
+    let page = LoginPage {
+        css: assets::css_path(),
+        next,
+        login_name: String::new(),
+        error: Some(format!("此地址登录失败次数过多，已暂停登录：请 {minutes} 分钟后再试。")),
+        info: None,
+        mfa: String::new(),
+    };
+    let mut res = (StatusCode::TOO_MANY_REQUESTS, html(&page)?).into_response();
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait_seconds));
+    Ok(res)
+}
+
+/// The one refusal for every failed password step (401).
+fn refused(next: String, login_name: String) -> AppResult<Response> {
+    let page = LoginPage {
+        css: assets::css_path(),
+        next,
+        login_name,
+        error: Some(auth::LOGIN_FAILED.to_string()),
+        info: None,
+        mfa: String::new(),
+    };
+    Ok((StatusCode::UNAUTHORIZED, html(&page)?).into_response())
+}
+
+/// The code step of a login (status 200 the first time, 401 after a wrong code).
+fn code_page(next: String, mfa: String, error: Option<String>) -> AppResult<Response> {
+    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let page = LoginPage { css: assets::css_path(), next, login_name: String::new(), error, info: None, mfa };
+    Ok((status, html(&page)?).into_response())
+}
+
+fn signed_in(state: &AppState, s: auth::NewSession, next: String) -> Response {
+    let target = if s.session.user.must_change_password { "/account/password".to_string() } else { next };
+    let mut res = Redirect::to(&target).into_response();
+    let max_age = state.policy.absolute_timeout.num_seconds();
+    res.headers_mut().insert(header::SET_COOKIE, session_cookie(state, &s.token, max_age));
+    res
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
@@ -100,26 +158,52 @@ async fn login(
 ) -> AppResult<Response> {
     let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     let next = safe_next(Some(&f.next));
-    if f.login_name.len() > 64 || f.password.len() > 1024 {
+    let guard = &state.login_guard;
+    let policy = &state.policy;
+    let ip_key = ip.clone().unwrap_or_else(|| "unknown".into());
+    if let Some(wait) = guard.blocked(&ip_key, policy) {
+        return throttled(next, wait);
+    }
+    if f.login_name.len() > 64 || f.password.len() > 1024 || f.code.len() > 64 {
         return Err(AppError::Invalid(Invalid::one("login_name", auth::LOGIN_FAILED)));
     }
-    match auth::login(&state.db, &state.policy, &f.login_name, &f.password, ip.as_deref(), ua).await? {
-        Some(s) => {
-            let target = if s.session.user.must_change_password { "/account/password".to_string() } else { next };
-            let mut res = Redirect::to(&target).into_response();
-            let max_age = state.policy.absolute_timeout.num_seconds();
-            res.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, &s.token, max_age));
-            Ok(res)
-        }
-        None => {
+    // the second step: the TOTP code of a login whose password was right
+    if !f.mfa.is_empty() {
+        let Some((user_id, next)) = guard.pending(&f.mfa) else {
             let page = LoginPage {
                 css: assets::css_path(),
                 next,
-                login_name: f.login_name,
-                error: Some(auth::LOGIN_FAILED),
+                login_name: String::new(),
+                error: Some("动态口令验证已超时或失败次数过多，请重新输入密码登录。".into()),
                 info: None,
+                mfa: String::new(),
             };
-            Ok((StatusCode::UNAUTHORIZED, html(&page)?).into_response())
+            return Ok((StatusCode::UNAUTHORIZED, html(&page)?).into_response());
+        };
+        return match auth::login_second_factor(&state.db, policy, user_id, &f.code, ip.as_deref(), ua).await? {
+            Some(s) => {
+                guard.finish_pending(&f.mfa);
+                Ok(signed_in(&state, s, next))
+            }
+            None => {
+                guard.failed(&ip_key, policy);
+                if guard.pending_failed(&f.mfa) {
+                    code_page(next, f.mfa, Some("动态口令不正确或已用过：请输入验证器上当前显示的 6 位数字。".into()))
+                } else {
+                    refused(next, String::new())
+                }
+            }
+        };
+    }
+    match auth::login_first_factor(&state.db, policy, &f.login_name, &f.password, ip.as_deref(), ua).await? {
+        auth::LoginOutcome::Session(s) => Ok(signed_in(&state, *s, next)),
+        auth::LoginOutcome::SecondFactor { user_id } => {
+            let mfa = guard.start_pending(user_id, next.clone());
+            code_page(next, mfa, None)
+        }
+        auth::LoginOutcome::Refused => {
+            guard.failed(&ip_key, policy);
+            refused(next, f.login_name)
         }
     }
 }
@@ -229,15 +313,27 @@ async fn revoke_token(State(state): State<AppState>, user: CurrentUser, Path(id)
 struct PasswordPage {
     shell: Shell,
     forced: bool,
+    /// Forced because the password is older than the profile allows (days), not by a reset.
+    expired_after: Option<i64>,
+    /// The profile's rule, beside the new-password field.
+    hint: String,
     errors: Invalid,
 }
 
-async fn password_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    html(&PasswordPage {
-        shell: Shell::load(&state, &user, "/account", None).await?,
+async fn password_page_for(state: &AppState, user: &CurrentUser, errors: Invalid) -> AppResult<PasswordPage> {
+    let expired =
+        user.user.must_change_password && auth::password_expired(&state.db, &state.policy, user.user.id).await?;
+    Ok(PasswordPage {
+        shell: Shell::load(state, user, "/account", None).await?,
         forced: user.user.must_change_password,
-        errors: Invalid::new(),
+        expired_after: if expired { state.policy.password_max_age.map(|d| d.num_days()) } else { None },
+        hint: state.policy.profile.hint(),
+        errors,
     })
+}
+
+async fn password_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    html(&password_page_for(&state, &user, Invalid::new()).await?)
 }
 
 #[derive(Deserialize)]
@@ -258,16 +354,12 @@ async fn change_password(
     let result = if f.new_password != f.confirm {
         Err(StoreError::Invalid(Invalid::one("confirm", "两次输入的新密码不一致")))
     } else {
-        auth::change_own_password(&state.db, &user.actor(), &f.old_password, &f.new_password).await
+        auth::change_own_password_with(&state.db, &state.policy, &user.actor(), &f.old_password, &f.new_password).await
     };
     match result {
         Ok(()) => Ok(clear_cookie(&state, Redirect::to("/login?changed=1").into_response())),
         Err(StoreError::Invalid(errors)) => {
-            let page = PasswordPage {
-                shell: Shell::load(&state, &user, "/account", None).await?,
-                forced: user.user.must_change_password,
-                errors,
-            };
+            let page = password_page_for(&state, &user, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
         }
         Err(e) => Err(AppError::from(e)),
@@ -290,4 +382,90 @@ async fn set_digest(
     let wanted = f.digest.as_deref().is_some_and(|v| matches!(v, "on" | "1" | "true"));
     kaifaqu_store::users::set_digest(&state.db, &user.actor(), wanted).await?;
     Ok(Redirect::to("/account?done=saved").into_response())
+}
+
+/// The issuer an authenticator app shows beside the account.
+const TOTP_ISSUER: &str = "开发区管委会工作平台";
+
+/// The QR code of an `otpauth://` URI as an inline SVG element.
+fn qr_svg(uri: &str) -> AppResult<String> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::new(uri.as_bytes()).map_err(|e| AppError::Internal(format!("二维码生成失败：{e}")))?;
+    let image = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .build();
+    // the element only (no XML declaration inside HTML)
+    Ok(image.find("<svg").map(|i| image[i..].to_string()).unwrap_or(image))
+}
+
+#[derive(Template)]
+#[template(path = "account_totp.html")]
+struct TotpPage {
+    shell: Shell,
+    enabled: bool,
+    /// While enrolling: the secret in groups of four and its QR code (SVG).
+    secret: Option<String>,
+    qr: String,
+    error: Option<String>,
+}
+
+async fn totp_page_with(state: &AppState, user: &CurrentUser, error: Option<String>) -> AppResult<TotpPage> {
+    let st = auth::totp_state(&state.db, &user.actor()).await?;
+    let (enabled, secret, qr) = match st {
+        auth::TotpState::On => (true, None, String::new()),
+        auth::TotpState::Off => (false, None, String::new()),
+        auth::TotpState::Pending { secret } => {
+            let uri = kaifaqu_store::totp::otpauth_uri(TOTP_ISSUER, &user.user.login_name, &secret);
+            let grouped =
+                secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>();
+            (false, Some(grouped.join(" ")), qr_svg(&uri)?)
+        }
+    };
+    Ok(TotpPage { shell: Shell::load(state, user, "/account", None).await?, enabled, secret, qr, error })
+}
+
+/// 动态口令（双因素登录）: status, or the QR code and secret while enrolling.
+async fn totp_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    html(&totp_page_with(&state, &user, None).await?)
+}
+
+async fn totp_begin(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    match auth::totp_begin(&state.db, &user.actor()).await {
+        Ok(_) => Ok(Redirect::to("/account/totp").into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let page = totp_page_with(&state, &user, e.message_for("code").map(str::to_string)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn totp_confirm(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppForm(f): AppForm<CodeForm>,
+) -> AppResult<Response> {
+    match auth::totp_confirm(&state.db, &user.actor(), &f.code).await {
+        Ok(()) => Ok(Redirect::to("/account?done=totp").into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let page = totp_page_with(&state, &user, e.message_for("code").map(str::to_string)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A security administrator removes a user's second factor (a lost phone).
+async fn totp_reset(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
+    auth::totp_reset(&state.db, &user.actor(), id).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}?done=saved")).into_response())
 }

@@ -1,10 +1,8 @@
 //! 系统管理 → 审计日志 (read-only: no route changes or deletes a record).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::get;
 use kaifaqu_domain::Permission;
 use kaifaqu_domain::audit::Action;
 use kaifaqu_domain::time::local_display;
@@ -13,11 +11,12 @@ use kaifaqu_store::audit::{self, AuditFilter, AuditRecord, ENTITIES, entity_labe
 use super::common::{Pager, query_base, value_text};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/audit", get(list)).route("/admin/audit/{id}", get(record))
+pub fn routes() -> Routes {
+    Routes::new().route("/admin/audit", get(Need::AUDIT, list)).route("/admin/audit/{id}", get(Need::AUDIT, record))
 }
 
 struct Row {

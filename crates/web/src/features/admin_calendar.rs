@@ -3,11 +3,9 @@
 //! load the official arrangement, or import/export the year as a sheet (all or nothing).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::{Datelike, NaiveDate, Weekday};
 use kaifaqu_domain::calendar::{Calendar, DayKind};
 use kaifaqu_domain::time::weekday_cn;
@@ -21,17 +19,18 @@ use super::attachments::read_file;
 use super::common::{HistoryRow, xlsx_download};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/admin/calendar", get(show))
-        .route("/admin/calendar/day", post(set_day))
-        .route("/admin/calendar/clear", post(clear_day))
-        .route("/admin/calendar/official", post(load_official))
-        .route("/admin/calendar.xlsx", get(export))
-        .route("/admin/calendar/import", post(import).layer(DefaultBodyLimit::max(upload_limit)))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/admin/calendar", get(Need::READ, show))
+        .route("/admin/calendar/day", post(Need::ADMIN, set_day))
+        .route("/admin/calendar/clear", post(Need::ADMIN, clear_day))
+        .route("/admin/calendar/official", post(Need::ADMIN, load_official))
+        .route("/admin/calendar.xlsx", get(Need::READ, export))
+        .route("/admin/calendar/import", post(Need::ADMIN, import).layer(DefaultBodyLimit::max(upload_limit)))
 }
 
 #[derive(Deserialize, Default)]

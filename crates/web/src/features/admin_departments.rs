@@ -1,11 +1,9 @@
 //! 系统管理 → 科室.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::StoreError;
 use kaifaqu_store::departments::{self, Department, DepartmentForm};
@@ -14,14 +12,15 @@ use serde::Deserialize;
 use super::common::{HistoryRow, history};
 use crate::error::AppResult;
 use crate::extract::{AppForm, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/departments", get(list).post(create))
-        .route("/admin/departments/{id}", get(edit).post(update))
-        .route("/admin/departments/{id}/delete", post(delete))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/admin/departments", get(Need::ADMIN, list).post(Need::ADMIN, create))
+        .route("/admin/departments/{id}", get(Need::ADMIN, edit).post(Need::ADMIN, update))
+        .route("/admin/departments/{id}/delete", post(Need::ADMIN, delete))
 }
 
 #[derive(Template)]

@@ -1,11 +1,9 @@
 //! 系统管理 → 字典.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::StoreError;
 use kaifaqu_store::dictionaries::{self, DictionaryItem, ItemForm, KINDS};
@@ -14,14 +12,15 @@ use serde::Deserialize;
 use super::common::{HistoryRow, history};
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/dictionaries", get(list).post(create))
-        .route("/admin/dictionaries/{id}", get(edit).post(update))
-        .route("/admin/dictionaries/{id}/delete", post(delete))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/admin/dictionaries", get(Need::ADMIN, list).post(Need::ADMIN, create))
+        .route("/admin/dictionaries/{id}", get(Need::ADMIN, edit).post(Need::ADMIN, update))
+        .route("/admin/dictionaries/{id}/delete", post(Need::ADMIN, delete))
 }
 
 #[derive(Template)]

@@ -1,11 +1,9 @@
 //! 系统管理 → 指标目录: the indicator catalog.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::StoreError;
 use kaifaqu_store::indicators::{self, Indicator, IndicatorForm, UNITS};
@@ -14,14 +12,15 @@ use serde::Deserialize;
 use super::common::{HistoryRow, history};
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/indicators", get(admin_list))
-        .route("/admin/indicators/new", get(admin_new).post(admin_create))
-        .route("/admin/indicators/{id}", get(admin_edit).post(admin_update))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/admin/indicators", get(Need::ADMIN, admin_list))
+        .route("/admin/indicators/new", get(Need::ADMIN, admin_new).post(Need::ADMIN, admin_create))
+        .route("/admin/indicators/{id}", get(Need::ADMIN, admin_edit).post(Need::ADMIN, admin_update))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,9 @@
 //! 系统管理 → 用户.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::{Invalid, Permission, Role};
 use kaifaqu_store::StoreError;
 use kaifaqu_store::departments::{self, Department};
@@ -15,15 +13,16 @@ use serde::Deserialize;
 use super::common::{HistoryRow, Pager, history, query_base};
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users", get(list))
-        .route("/admin/users/new", get(new_form).post(create))
-        .route("/admin/users/{id}", get(edit).post(update))
-        .route("/admin/users/{id}/password", post(reset_password))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/admin/users", get(Need::SECURITY, list))
+        .route("/admin/users/new", get(Need::SECURITY, new_form).post(Need::SECURITY, create))
+        .route("/admin/users/{id}", get(Need::SECURITY, edit).post(Need::SECURITY, update))
+        .route("/admin/users/{id}/password", post(Need::SECURITY, reset_password))
 }
 
 /// Roles a zone admin can give (city-level accounts come from the command line).
@@ -60,7 +59,7 @@ async fn list(
     user: CurrentUser,
     AppQuery(q): AppQuery<ListQuery>,
 ) -> AppResult<Response> {
-    user.require(Permission::Administer)?;
+    user.require(Permission::ManageSecurity)?;
     user.zone_id()?;
     let f = UserFilter { q: q.q, role: q.role, sort: q.sort, page: q.page, per_page: None };
     let page = users::list(&state.db, &user.actor().scope(), &f).await?;
@@ -96,7 +95,7 @@ async fn form_page(
     form: Option<UserForm>,
     errors: Invalid,
 ) -> AppResult<Response> {
-    user.require(Permission::Administer)?;
+    user.require(Permission::ManageSecurity)?;
     let scope = user.actor().scope();
     let zone = user.zone_id()?;
     let (form, active, history) = match id {
@@ -140,7 +139,7 @@ async fn create(
     user: CurrentUser,
     AppForm(f): AppForm<UserForm>,
 ) -> AppResult<Response> {
-    user.require(Permission::Administer)?;
+    user.require(Permission::ManageSecurity)?;
     match users::create(&state.db, &user.actor(), None, &f).await {
         Ok(_) => Ok(Redirect::to("/admin/users?done=created").into_response()),
         Err(StoreError::Invalid(errors)) => form_page(&state, &user, None, Some(f), errors).await,
@@ -158,7 +157,7 @@ async fn update(
     Path(id): Path<i64>,
     AppForm(f): AppForm<UserForm>,
 ) -> AppResult<Response> {
-    user.require(Permission::Administer)?;
+    user.require(Permission::ManageSecurity)?;
     match users::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to("/admin/users?done=saved").into_response()),
         Err(StoreError::Invalid(errors)) => form_page(&state, &user, Some(id), Some(f), errors).await,
@@ -178,7 +177,7 @@ async fn reset_password(
     Path(id): Path<i64>,
     AppForm(f): AppForm<ResetForm>,
 ) -> AppResult<Response> {
-    user.require(Permission::Administer)?;
+    user.require(Permission::ManageSecurity)?;
     match users::reset_password(&state.db, &user.actor(), id, &f.password).await {
         Ok(()) => Ok(Redirect::to("/admin/users?done=saved").into_response()),
         Err(StoreError::Invalid(errors)) => form_page(&state, &user, Some(id), None, errors).await,

@@ -1,11 +1,9 @@
 //! 系统管理 → 开发区信息: the zone's own profile.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::zone::{RiskGrade, ZoneForm, ZoneLevel};
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::{StoreError, zones};
@@ -14,11 +12,12 @@ use serde::Deserialize;
 use super::common::{HistoryRow, history};
 use crate::error::AppResult;
 use crate::extract::{AppForm, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/zone", get(show).post(save))
+pub fn routes() -> Routes {
+    Routes::new().route("/admin/zone", get(Need::ADMIN, show).post(Need::ADMIN, save))
 }
 
 #[derive(Template)]

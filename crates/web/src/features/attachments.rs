@@ -1,11 +1,9 @@
 //! 附件资料: upload (type sniffed from content, size-limited) and scope-checked download.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use bytes::Bytes;
 use kaifaqu_domain::Permission;
 use kaifaqu_domain::time::local_display;
@@ -15,13 +13,17 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::extract::CurrentUser;
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/attachments", get(list).post(upload).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/attachments/{id}", get(download))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route(
+            "/attachments",
+            get(Need::READ, list).post(Need::WRITE, upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/attachments/{id}", get(Need::READ, download))
 }
 
 struct Row {

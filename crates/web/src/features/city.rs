@@ -7,10 +7,8 @@
 use std::cmp::Ordering;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use kaifaqu_reports::table::{self, Cell};
 use kaifaqu_store::cockpit::{self, CityRow, CityView, OVERDUE_LABELS, PIPELINE_LABELS};
 use kaifaqu_store::lookups;
@@ -20,11 +18,15 @@ use super::home::{PeriodQuery, period_choices, period_of};
 use crate::charts::{self, Panel};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/city", get(city)).route("/city/export.xlsx", get(export)).route("/city/wall", get(wall))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/city", get(Need::READ, city))
+        .route("/city/export.xlsx", get(Need::READ, export))
+        .route("/city/wall", get(Need::READ, wall))
 }
 
 /// A sortable column of the table.

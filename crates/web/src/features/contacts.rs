@@ -2,11 +2,9 @@
 //! team and project (the filters stay in the URL, so a figure can link to its records).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::project::ContactForm;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::contacts::{self, Contact, ContactFilter, ContactFormInput};
@@ -18,14 +16,15 @@ use super::common::{HistoryRow, Pager, history, query_base};
 use super::problems::project_options;
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/contacts", get(list))
-        .route("/contacts/new", get(new_form).post(create))
-        .route("/contacts/{id}", get(edit).post(update))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/contacts", get(Need::READ, list))
+        .route("/contacts/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/contacts/{id}", get(Need::READ, edit).post(Need::WRITE, update))
 }
 
 async fn teams(state: &AppState, user: &CurrentUser) -> AppResult<Vec<DictionaryItem>> {

@@ -2,11 +2,9 @@
 //! administrators), searched by name or code.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::StoreError;
 use kaifaqu_store::enterprises::{self, Enterprise, EnterpriseForm};
@@ -15,14 +13,15 @@ use serde::Deserialize;
 use super::common::{HistoryRow, Pager, history, query_base};
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/enterprises", get(list))
-        .route("/enterprises/new", get(new_form).post(create))
-        .route("/enterprises/{id}", get(edit).post(update))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/enterprises", get(Need::READ, list))
+        .route("/enterprises/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/enterprises/{id}", get(Need::READ, edit).post(Need::WRITE, update))
 }
 
 #[derive(Template)]

@@ -2,10 +2,8 @@
 //! the records behind it.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use chrono::NaiveDate;
 use kaifaqu_domain::stage::Stage;
 use kaifaqu_store::figures::{self, Breakdown, PeriodFigures};
@@ -15,11 +13,12 @@ use serde::Deserialize;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::common::period_range;
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/figures", get(show)).route("/figures/stage", get(stage_records))
+pub fn routes() -> Routes {
+    Routes::new().route("/figures", get(Need::READ, show)).route("/figures/stage", get(Need::READ, stage_records))
 }
 
 #[derive(Deserialize, Default)]

@@ -1,14 +1,13 @@
 //! `/healthz` (the process answers) and `/readyz` (the database answers).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
 
+use crate::routing::{Need, Routes, get};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+pub fn routes() -> Routes {
+    Routes::new().route("/healthz", get(Need::Public, healthz)).route("/readyz", get(Need::Public, readyz))
 }
 
 async fn healthz() -> &'static str {

@@ -7,10 +7,8 @@
 //! 我的待办, admins the recent actions. City users get the city view (`super::city`).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use kaifaqu_domain::time::local_display;
 use kaifaqu_domain::{Permission, Role};
@@ -27,11 +25,12 @@ use serde::Deserialize;
 use crate::charts;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home))
+pub fn routes() -> Routes {
+    Routes::new().route("/", get(Need::SignedIn, home))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -223,6 +222,16 @@ async fn home(
     user: CurrentUser,
     AppQuery(q): AppQuery<PeriodQuery>,
 ) -> AppResult<Response> {
+    // a dozen modules' figures and lists, each naming its rows: read the zone's names once
+    kaifaqu_store::lookups::cached(home_page(state, user, q)).await
+}
+
+async fn home_page(state: AppState, user: CurrentUser, q: PeriodQuery) -> AppResult<Response> {
+    if !user.user.role.has(Permission::Read) {
+        // 审计管理员 and 安全管理员 see no business records: their home is their duty's page.
+        let to = if user.user.role.has(Permission::ReadAudit) { "/admin/audit" } else { "/admin/users" };
+        return Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(to)));
+    }
     let Some(zone_id) = user.user.zone_id else {
         return super::city::page(&state, &user, &q, "/").await;
     };

@@ -4,11 +4,9 @@
 use std::collections::{HashMap, HashSet};
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use chrono::Datelike;
 use kaifaqu_domain::indicator::{Period, check_period};
 use kaifaqu_domain::{Invalid, Permission};
@@ -26,9 +24,10 @@ use crate::shell::{Shell, html};
 use crate::state::AppState;
 
 use super::indicators::*;
+use crate::routing::{Need, Routes, get};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/indicators/city", get(city).post(city_save))
+pub fn routes() -> Routes {
+    Routes::new().route("/indicators/city", get(Need::READ, city).post(Need::WRITE, city_save))
 }
 
 // ---------------------------------------------------------------------------------------------

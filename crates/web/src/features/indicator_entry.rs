@@ -4,11 +4,9 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use chrono::Datelike;
 use kaifaqu_domain::indicator::{Period, check_period, previous};
 use kaifaqu_domain::{Invalid, Permission};
@@ -20,13 +18,14 @@ use serde::Deserialize;
 use super::indicators::{PeriodGroup, growth_text, last_month, parse_period, period_groups, value_text};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/indicators/entry", get(entry).post(entry_save))
-        .route("/indicators/targets", get(targets).post(targets_save))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/indicators/entry", get(Need::WRITE, entry).post(Need::WRITE, entry_save))
+        .route("/indicators/targets", get(Need::READ, targets).post(Need::WRITE, targets_save))
 }
 
 /// One input of a grid: its field name, the text shown in it and the message beside it.

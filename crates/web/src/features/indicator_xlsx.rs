@@ -5,11 +5,9 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::Permission;
 use kaifaqu_domain::indicator::{Fixed, Period, rank_cn};
 use kaifaqu_reports::stats_table::{self, RowKind};
@@ -23,14 +21,15 @@ use super::attachments::read_file;
 use super::common::xlsx_download;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/indicators/overview.xlsx", get(overview_xlsx))
-        .route("/indicators/{id}/city.xlsx", get(city_xlsx))
-        .route("/indicators/import", post(import).layer(DefaultBodyLimit::max(upload_limit)))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/indicators/overview.xlsx", get(Need::READ, overview_xlsx))
+        .route("/indicators/{id}/city.xlsx", get(Need::READ, city_xlsx))
+        .route("/indicators/import", post(Need::WRITE, import).layer(DefaultBodyLimit::max(upload_limit)))
 }
 
 #[derive(Deserialize, Default)]

@@ -6,10 +6,8 @@
 use std::collections::{HashMap, HashSet};
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::get;
 use chrono::Datelike;
 use kaifaqu_domain::Permission;
 use kaifaqu_domain::indicator::{Fixed, Pct, Period, check_period, periods_of_year, rank_cn};
@@ -22,11 +20,12 @@ use serde::Deserialize;
 use crate::charts::{self, Series};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/indicators", get(overview)).route("/indicators/{id}", get(show))
+pub fn routes() -> Routes {
+    Routes::new().route("/indicators", get(Need::READ, overview)).route("/indicators/{id}", get(Need::READ, show))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,11 +3,9 @@
 //! what became of each.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::project::ProblemCategory;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::StoreError;
@@ -21,16 +19,17 @@ use super::common::{HistoryRow, Pager, history, query_base};
 use super::problems::{department_options, project_options};
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/meetings", get(list))
-        .route("/meetings/new", get(new_form).post(create))
-        .route("/meetings/{id}", get(show))
-        .route("/meetings/{id}/edit", get(edit).post(update))
-        .route("/meetings/{id}/decisions", post(add_decision))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/meetings", get(Need::READ, list))
+        .route("/meetings/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/meetings/{id}", get(Need::READ, show))
+        .route("/meetings/{id}/edit", get(Need::WRITE, edit).post(Need::WRITE, update))
+        .route("/meetings/{id}/decisions", post(Need::WRITE, add_decision))
 }
 
 #[derive(Deserialize, Default)]

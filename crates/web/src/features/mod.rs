@@ -40,12 +40,10 @@ mod tasks;
 mod todo;
 mod wall;
 
-use axum::Router;
+use crate::routing::Routes;
 
-use crate::state::AppState;
-
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
         .merge(account::routes())
         .merge(home::routes())
         .merge(health::routes())

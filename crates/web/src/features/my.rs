@@ -2,20 +2,19 @@
 //! their open problems, overdue first.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use kaifaqu_store::problems::{self, Problem, ProblemFilter};
 use kaifaqu_store::projects::{self, Project, ProjectFilter};
 
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/my", get(my))
+pub fn routes() -> Routes {
+    Routes::new().route("/my", get(Need::READ, my))
 }
 
 #[derive(Template)]

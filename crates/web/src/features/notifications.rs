@@ -1,20 +1,21 @@
 //! 通知: what the scheduler (and other modules) told the signed-in user; unread first.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::time::local_display;
 use kaifaqu_store::notifications::{self, Notification};
 
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/notifications", get(list)).route("/notifications/{id}/read", post(read))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/notifications", get(Need::SignedIn, list))
+        .route("/notifications/{id}/read", post(Need::SignedIn, read))
 }
 
 #[derive(Template)]

@@ -3,11 +3,9 @@
 //! error column, kept as an attachment of the zone).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::Datelike;
 use kaifaqu_domain::Permission;
 use kaifaqu_domain::money::Wan;
@@ -21,14 +19,15 @@ use serde::Deserialize;
 use super::attachments::read_file;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/plan", get(show))
-        .route("/plan.xlsx", get(export))
-        .route("/plan/import", post(import).layer(DefaultBodyLimit::max(upload_limit)))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/plan", get(Need::READ, show))
+        .route("/plan.xlsx", get(Need::READ, export))
+        .route("/plan/import", post(Need::WRITE, import).layer(DefaultBodyLimit::max(upload_limit)))
 }
 
 #[derive(Deserialize, Default)]

@@ -2,11 +2,9 @@
 //! each closed as 已解决 (with how) or 无法解决 (with why).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::project::{ProblemCategory, ProblemStatus};
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::StoreError;
@@ -18,14 +16,15 @@ use serde::Deserialize;
 use super::common::{HistoryRow, Pager, history, query_base};
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/problems", get(list))
-        .route("/problems/new", get(new_form).post(create))
-        .route("/problems/{id}", get(edit).post(update))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/problems", get(Need::READ, list))
+        .route("/problems/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/problems/{id}", get(Need::READ, edit).post(Need::WRITE, update))
 }
 
 /// Every project of the user's zone as (id, name), by name, for select boxes.

@@ -1,11 +1,9 @@
 //! New project and edit project (with the optimistic version check).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::StoreError;
 use kaifaqu_store::projects::{self, ProjectForm};
@@ -13,13 +11,14 @@ use kaifaqu_store::projects::{self, ProjectForm};
 use super::project_options::ProjectOptions;
 use crate::error::AppResult;
 use crate::extract::{AppForm, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects/new", get(new_form).post(create))
-        .route("/projects/{id}/edit", get(edit).post(update))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/projects/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/projects/{id}/edit", get(Need::WRITE, edit).post(Need::WRITE, update))
 }
 
 #[derive(Template)]
@@ -85,7 +84,10 @@ async fn update(
     user.require(Permission::Write)?;
     match projects::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?done=saved")).into_response()),
-        Err(StoreError::Invalid(e)) => page(&state, &user, Some(id), f, e).await,
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            // bad fields (422) or a stale version (409): the form again, with the input kept
+            let (status, e) = crate::error::form_errors(e)?;
+            crate::error::with_status(page(&state, &user, Some(id), f, e).await, status)
+        }
     }
 }

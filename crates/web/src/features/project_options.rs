@@ -30,6 +30,15 @@ fn pairs(v: impl IntoIterator<Item = (impl ToString, impl ToString)>) -> Options
 
 impl ProjectOptions {
     pub async fn load(state: &AppState, scope: &Scope, zone_id: i64) -> AppResult<ProjectOptions> {
+        Self::build(state, scope, zone_id, true).await
+    }
+
+    /// The choices of the list filters: no enterprise list (the filters do not offer one).
+    pub async fn filters(state: &AppState, scope: &Scope, zone_id: i64) -> AppResult<ProjectOptions> {
+        Self::build(state, scope, zone_id, false).await
+    }
+
+    async fn build(state: &AppState, scope: &Scope, zone_id: i64, with_enterprises: bool) -> AppResult<ProjectOptions> {
         let dict = |kind: &'static str| async move {
             AppResult::Ok(pairs(
                 dictionaries::list(&state.db, scope, zone_id, Some(kind), false)
@@ -56,13 +65,17 @@ impl ProjectOptions {
             teams: dict("promotion_team").await?,
             leaders: pairs(leaders),
             departments: pairs(departments::list(&state.db, scope, zone_id).await?.into_iter().map(|d| (d.id, d.name))),
-            enterprises: pairs(
-                enterprises::list(&state.db, scope, zone_id, "", 1, 500)
-                    .await?
-                    .rows
-                    .into_iter()
-                    .map(|e| (e.id, e.name)),
-            ),
+            enterprises: if with_enterprises {
+                pairs(
+                    enterprises::list(&state.db, scope, zone_id, "", 1, 500)
+                        .await?
+                        .rows
+                        .into_iter()
+                        .map(|e| (e.id, e.name)),
+                )
+            } else {
+                Vec::new()
+            },
         })
     }
 }

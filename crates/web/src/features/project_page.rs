@@ -2,11 +2,9 @@
 //! correct, remove), contacts, problems, meetings, attachments and change history.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::Permission;
 use kaifaqu_domain::stage::{EventKind, Stage};
 use kaifaqu_store::attachments::{self, Attachment};
@@ -21,16 +19,20 @@ use serde::Deserialize;
 use super::common::{HistoryRow, history};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/projects/{id}", get(show))
-        .route("/projects/{id}/events", post(add_event))
-        .route("/projects/events/{id}", post(correct_event))
-        .route("/projects/events/{id}/delete", post(remove_event))
-        .route("/projects/{id}/attachments", post(upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/projects/{id}", get(Need::READ, show))
+        .route("/projects/{id}/events", post(Need::WRITE, add_event))
+        .route("/projects/events/{id}", post(Need::WRITE, correct_event))
+        .route("/projects/events/{id}/delete", post(Need::WRITE, remove_event))
+        .route(
+            "/projects/{id}/attachments",
+            post(Need::WRITE, upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
 }
 
 pub struct StageRow {
@@ -65,6 +67,19 @@ struct Done {
 }
 
 async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    done: Option<&str>,
+    event_form: EventForm,
+    event_error: Option<String>,
+    upload_error: Option<String>,
+) -> AppResult<Response> {
+    // the lists below each name their rows: read the zone's names once for the whole page
+    lookups::cached(page_inner(state, user, id, done, event_form, event_error, upload_error)).await
+}
+
+async fn page_inner(
     state: &AppState,
     user: &CurrentUser,
     id: i64,

@@ -1,11 +1,9 @@
 //! 项目台账 (list with filters, sort, pages and XLSX export) and 项目看板 (board by stage).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use kaifaqu_domain::money::Wan;
 use kaifaqu_domain::stage::Stage;
 use kaifaqu_reports::table::{self, Cell};
@@ -15,14 +13,15 @@ use super::common::{Pager, query_base};
 use super::project_options::ProjectOptions;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects", get(list))
-        .route("/projects.xlsx", get(export))
-        .route("/projects/board", get(board))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/projects", get(Need::READ, list))
+        .route("/projects.xlsx", get(Need::READ, export))
+        .route("/projects/board", get(Need::READ, board))
 }
 
 /// The filter as URL pairs (for the pager and the export link).
@@ -76,14 +75,14 @@ async fn list(
 ) -> AppResult<Response> {
     let zone = user.zone_id()?;
     let scope = user.actor().scope();
-    let page = projects::list(&state.db, &scope, zone, &ProjectFilter { per_page: Some(50), ..f.clone() }).await?;
-    let all =
-        projects::list(&state.db, &scope, zone, &ProjectFilter { page: Some(1), per_page: Some(10_000), ..f.clone() })
+    // the page and the sum of the whole filtered list in one aggregate query (not a second list)
+    let (page, investment) =
+        projects::list_with_investment(&state.db, &scope, zone, &ProjectFilter { per_page: Some(50), ..f.clone() })
             .await?;
-    let total_investment = all.rows.iter().map(|p| p.total).sum::<Wan>().yi_2();
+    let total_investment = investment.yi_2();
     html(&ListPage {
         shell: Shell::load(&state, &user, "/projects", None).await?,
-        o: ProjectOptions::load(&state, &scope, zone).await?,
+        o: ProjectOptions::filters(&state, &scope, zone).await?,
         pager: Pager::new(&page, &base("/projects", &f)),
         export_href: base("/projects.xlsx", &f),
         rows: page.rows,
@@ -208,7 +207,7 @@ async fn board(
     }
     html(&BoardPage {
         shell: Shell::load(&state, &user, "/projects/board", None).await?,
-        o: ProjectOptions::load(&state, &scope, zone).await?,
+        o: ProjectOptions::filters(&state, &scope, zone).await?,
         f,
         columns,
     })

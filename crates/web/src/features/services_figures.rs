@@ -4,10 +4,8 @@
 //! revitalised — each derived from the records and linking to the list that shows them.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use kaifaqu_domain::land::m2_text;
 use kaifaqu_store::approval_cases::{self, ApprovalFigures};
 use kaifaqu_store::idle_plants::{self, PlantFigures};
@@ -17,11 +15,12 @@ use serde::Deserialize;
 use crate::error::AppResult;
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::common::period_range;
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/services/figures", get(show))
+pub fn routes() -> Routes {
+    Routes::new().route("/services/figures", get(Need::READ, show))
 }
 
 #[derive(Deserialize, Default)]

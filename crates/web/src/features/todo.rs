@@ -2,20 +2,19 @@
 //! then due within 3 working days (the same list as JSON: /api/v1/todo).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use kaifaqu_store::lookups::today;
 use kaifaqu_store::todo::{self, Todo};
 
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/todo", get(show))
+pub fn routes() -> Routes {
+    Routes::new().route("/todo", get(Need::READ, show))
 }
 
 #[derive(Template)]

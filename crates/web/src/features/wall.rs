@@ -4,23 +4,22 @@
 //! the same gathering (`super::home::gather`). City users get the city view's wall.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use kaifaqu_store::lookups;
 
 use super::home::{Cockpit, PeriodQuery, gather, period_of};
 use crate::error::AppResult;
 use crate::extract::{AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::html;
 use crate::state::AppState;
 
 /// Seconds between refreshes of the wall display.
 pub const REFRESH_SECONDS: u32 = 300;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/wall", get(wall))
+pub fn routes() -> Routes {
+    Routes::new().route("/wall", get(Need::READ, wall))
 }
 
 #[derive(Template)]

@@ -64,6 +64,7 @@ impl TestApp {
             secure_cookies: opts.secure_cookies,
             trust_proxy: false,
             notify: opts.notify,
+            login_guard: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -100,6 +101,32 @@ impl TestApp {
 
     pub async fn admin(&self) -> Session {
         self.login("admin", &self.password).await
+    }
+
+    /// The demo zone's 审计管理员 (reads the audit log; 三员).
+    pub async fn auditor(&self) -> Session {
+        self.login("auditor", &self.password).await
+    }
+
+    /// The demo zone's 安全管理员 (user accounts; 三员).
+    pub async fn security(&self) -> Session {
+        self.login("security", &self.password).await
+    }
+
+    /// Creates (through the store) a user of zone B with the role and signs in as them.
+    pub async fn user_of_b(&self, login: &str, role: &str) -> Session {
+        use kaifaqu_store::users::{self, Home, UserForm};
+        let f = UserForm {
+            login_name: login.into(),
+            display_name: format!("乙区{login}"),
+            role: role.into(),
+            password: "Zone-b-user1".into(),
+            ..Default::default()
+        };
+        users::create(&self.db, &kaifaqu_store::Actor::system("test"), Some(Home::Zone(self.zone_b)), &f)
+            .await
+            .unwrap();
+        self.login(login, "Zone-b-user1").await
     }
 
     /// Creates (through the store, as the command line would) an admin of zone B.

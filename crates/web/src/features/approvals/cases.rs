@@ -3,11 +3,9 @@
 //! documents (attachments linked to the case).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::approval::{self, CaseAction, CaseStatus, CommitmentStatus};
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_reports::table::{self, Cell};
@@ -23,20 +21,24 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, Pager, history, query_base};
 use crate::features::common::{XLSX, file_download};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/approvals/cases", get(list))
-        .route("/approvals/cases.xlsx", get(export))
-        .route("/approvals/cases/new", get(new_form).post(create))
-        .route("/approvals/cases/{id}", get(show))
-        .route("/approvals/cases/{id}/edit", get(edit_form).post(update))
-        .route("/approvals/cases/{id}/steps", post(add_step))
-        .route("/approvals/cases/{id}/commitments", post(add_commitment))
-        .route("/approvals/commitments/{id}/verify", post(verify))
-        .route("/approvals/cases/{id}/attachments", post(upload).layer(DefaultBodyLimit::max(upload_limit)))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/approvals/cases", get(Need::READ, list))
+        .route("/approvals/cases.xlsx", get(Need::READ, export))
+        .route("/approvals/cases/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/approvals/cases/{id}", get(Need::READ, show))
+        .route("/approvals/cases/{id}/edit", get(Need::WRITE, edit_form).post(Need::WRITE, update))
+        .route("/approvals/cases/{id}/steps", post(Need::WRITE, add_step))
+        .route("/approvals/cases/{id}/commitments", post(Need::WRITE, add_commitment))
+        .route("/approvals/commitments/{id}/verify", post(Need::WRITE, verify))
+        .route(
+            "/approvals/cases/{id}/attachments",
+            post(Need::WRITE, upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
 }
 
 /// The ledger's query: the store's filter as text (pages come as text too).
@@ -263,8 +265,11 @@ async fn update(
     approval_cases::get(&state.db, &user.actor().scope(), id).await?;
     match approval_cases::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to(&format!("/approvals/cases/{id}?done=saved")).into_response()),
-        Err(StoreError::Invalid(e)) => form_page(&state, &user, Some(id), f, e).await,
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            // bad fields (422) or a stale version (409): the form again, with the input kept
+            let (status, e) = crate::error::form_errors(e)?;
+            crate::error::with_status(form_page(&state, &user, Some(id), f, e).await, status)
+        }
     }
 }
 

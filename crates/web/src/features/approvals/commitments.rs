@@ -2,10 +2,8 @@
 //! unfulfilled, overdue (red) — each linking to its case, where the verify form is.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use kaifaqu_domain::approval::CommitmentStatus;
 use kaifaqu_store::StoreError;
 use kaifaqu_store::approval_cases::{self, Commitment, CommitmentFilter};
@@ -14,11 +12,12 @@ use serde::Deserialize;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::common::{Pager, query_base};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/approvals/commitments", get(list))
+pub fn routes() -> Routes {
+    Routes::new().route("/approvals/commitments", get(Need::READ, list))
 }
 
 #[derive(Deserialize, Default, Clone)]

@@ -6,7 +6,6 @@ mod cases;
 mod commitments;
 mod powers;
 
-use axum::Router;
 use kaifaqu_domain::Role;
 use kaifaqu_store::approval_powers::{self, PowerFilter};
 use kaifaqu_store::projects::{self, ProjectFilter};
@@ -14,10 +13,11 @@ use kaifaqu_store::users::{self, UserFilter};
 
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
+use crate::routing::Routes;
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new().merge(powers::routes(upload_limit)).merge(cases::routes(upload_limit)).merge(commitments::routes())
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new().merge(powers::routes(upload_limit)).merge(cases::routes(upload_limit)).merge(commitments::routes())
 }
 
 /// (id, label) pairs for select boxes.

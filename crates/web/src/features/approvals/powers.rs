@@ -2,11 +2,9 @@
 //! XLSX out and back in (all rows or none; refused rows listed with row and column).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::approval::PowerCategory;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_reports::plan_table::CellError;
@@ -19,17 +17,18 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, Pager, history, query_base};
 use crate::features::common::{XLSX, file_download};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/approvals/powers", get(list))
-        .route("/approvals/powers.xlsx", get(export))
-        .route("/approvals/powers/import", post(import).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/approvals/powers/new", get(new_form).post(create))
-        .route("/approvals/powers/{id}", get(edit_form).post(update))
-        .route("/approvals/powers/{id}/active", post(set_active))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/approvals/powers", get(Need::READ, list))
+        .route("/approvals/powers.xlsx", get(Need::READ, export))
+        .route("/approvals/powers/import", post(Need::WRITE, import).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/approvals/powers/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/approvals/powers/{id}", get(Need::READ, edit_form).post(Need::WRITE, update))
+        .route("/approvals/powers/{id}/active", post(Need::WRITE, set_active))
 }
 
 fn base(path: &str, f: &PowerFilter) -> String {

@@ -2,20 +2,19 @@
 //! between the need and 1.5 × the need, and the idle plants whose land or building covers it.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use kaifaqu_store::idle_plants::{self, Matches};
 use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/land/match", get(page))
+pub fn routes() -> Routes {
+    Routes::new().route("/land/match", get(Need::READ, page))
 }
 
 #[derive(Deserialize, Default)]

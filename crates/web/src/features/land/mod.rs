@@ -7,15 +7,15 @@ mod matching;
 mod parcels;
 mod plants;
 
-use axum::Router;
 use kaifaqu_store::projects::{self, ProjectFilter};
 
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
+use crate::routing::Routes;
 use crate::state::AppState;
 
-pub fn routes(_upload_limit: usize) -> Router<AppState> {
-    Router::new().merge(parcels::routes()).merge(plants::routes()).merge(matching::routes())
+pub fn routes(_upload_limit: usize) -> Routes {
+    Routes::new().merge(parcels::routes()).merge(plants::routes()).merge(matching::routes())
 }
 
 /// (id, label) pairs for select boxes.

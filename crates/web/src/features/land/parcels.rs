@@ -3,11 +3,9 @@
 //! side by side, and the new/edit form that keeps the input and shows each error beside its field.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::land::{Indicator, ParcelStatus};
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_reports::table::{self, Cell};
@@ -16,20 +14,21 @@ use kaifaqu_store::land_parcels::{self, Parcel, ParcelFilter, ParcelForm, YearTo
 use serde::Deserialize;
 
 use super::{Options, enterprise_options, project_options};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, form_errors, with_status};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, Pager, history, query_base};
 use crate::features::common::{XLSX, file_download};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/land/parcels", get(list))
-        .route("/land/parcels.xlsx", get(export))
-        .route("/land/parcels/new", get(new_form).post(create))
-        .route("/land/parcels/{id}", get(show))
-        .route("/land/parcels/{id}/edit", get(edit_form).post(update))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/land/parcels", get(Need::READ, list))
+        .route("/land/parcels.xlsx", get(Need::READ, export))
+        .route("/land/parcels/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/land/parcels/{id}", get(Need::READ, show))
+        .route("/land/parcels/{id}/edit", get(Need::WRITE, edit_form).post(Need::WRITE, update))
 }
 
 fn base(path: &str, f: &ParcelFilter) -> String {
@@ -295,7 +294,10 @@ async fn update(
     user.require(Permission::Write)?;
     match land_parcels::update(&state.db, &user.actor(), id, &f).await {
         Ok(p) => Ok(Redirect::to(&format!("/land/parcels/{}?done=saved", p.id)).into_response()),
-        Err(StoreError::Invalid(errors)) => form_page(&state, &user, Some(id), f, errors).await,
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            // bad fields (422) or a stale version (409): the form again, with the input kept
+            let (status, errors) = form_errors(e)?;
+            with_status(form_page(&state, &user, Some(id), f, errors).await, status)
+        }
     }
 }

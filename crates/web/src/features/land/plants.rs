@@ -2,11 +2,9 @@
 //! half-year, each linking to its plants), its XLSX, a plant's page and the new/edit form.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::land::{self, PlantStatus};
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_reports::table::{self, Cell};
@@ -14,20 +12,21 @@ use kaifaqu_store::StoreError;
 use kaifaqu_store::idle_plants::{self, IdlePlant, PeriodTotal, PlantFilter, PlantForm};
 
 use super::{Options, enterprise_options, project_options};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, form_errors, with_status};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, Pager, history, query_base};
 use crate::features::common::{XLSX, file_download};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/land/idle-plants", get(list))
-        .route("/land/idle-plants.xlsx", get(export))
-        .route("/land/idle-plants/new", get(new_form).post(create))
-        .route("/land/idle-plants/{id}", get(show))
-        .route("/land/idle-plants/{id}/edit", get(edit_form).post(update))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/land/idle-plants", get(Need::READ, list))
+        .route("/land/idle-plants.xlsx", get(Need::READ, export))
+        .route("/land/idle-plants/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/land/idle-plants/{id}", get(Need::READ, show))
+        .route("/land/idle-plants/{id}/edit", get(Need::WRITE, edit_form).post(Need::WRITE, update))
 }
 
 fn base(path: &str, f: &PlantFilter) -> String {
@@ -243,7 +242,10 @@ async fn update(
     user.require(Permission::Write)?;
     match idle_plants::update(&state.db, &user.actor(), id, &f).await {
         Ok(p) => Ok(Redirect::to(&format!("/land/idle-plants/{}?done=saved", p.id)).into_response()),
-        Err(StoreError::Invalid(errors)) => form_page(&state, &user, Some(id), f, errors).await,
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            // bad fields (422) or a stale version (409): the form again, with the input kept
+            let (status, errors) = form_errors(e)?;
+            with_status(form_page(&state, &user, Some(id), f, errors).await, status)
+        }
     }
 }

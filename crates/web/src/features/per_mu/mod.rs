@@ -6,11 +6,9 @@ mod records;
 mod scheme;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::Datelike;
 use kaifaqu_domain::Permission;
 use kaifaqu_domain::money::Mu100;
@@ -25,15 +23,16 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::attachments::read_file;
 use crate::features::common::{XLSX, file_download};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/per-mu", get(show))
-        .route("/per-mu.xlsx", get(export_ranking))
-        .route("/per-mu/data.xlsx", get(export_inputs))
-        .route("/per-mu/import", post(import).layer(DefaultBodyLimit::max(upload_limit)))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/per-mu", get(Need::READ, show))
+        .route("/per-mu.xlsx", get(Need::READ, export_ranking))
+        .route("/per-mu/data.xlsx", get(Need::READ, export_inputs))
+        .route("/per-mu/import", post(Need::WRITE, import).layer(DefaultBodyLimit::max(upload_limit)))
         .merge(records::routes())
         .merge(scheme::routes())
 }

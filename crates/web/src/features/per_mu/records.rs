@@ -2,11 +2,9 @@
 //! (refused beside the fields, the typed values kept), and deleting them.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::per_mu::{self, RecordForm};
 use kaifaqu_store::{StoreError, enterprises};
@@ -15,14 +13,15 @@ use super::{YearQuery, year_of};
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, history};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/per-mu/records/new", get(new_form).post(create))
-        .route("/per-mu/records/{id}/edit", get(edit_form).post(update))
-        .route("/per-mu/records/{id}/delete", post(delete))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/per-mu/records/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/per-mu/records/{id}/edit", get(Need::WRITE, edit_form).post(Need::WRITE, update))
+        .route("/per-mu/records/{id}/delete", post(Need::WRITE, delete))
 }
 
 #[derive(Template)]

@@ -3,11 +3,9 @@
 //! not sum to 100, bands that do not sum to 100 %, negative benchmarks …), nothing saved.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::money::Mu100;
 use kaifaqu_domain::per_mu::{Bands, Indicator, IndicatorRule, PRESETS, Scheme, parse_x100, x100_short};
 use kaifaqu_domain::{Invalid, Permission};
@@ -18,11 +16,12 @@ use super::{YearQuery, year_of};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, history};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/per-mu/scheme", get(show).post(save))
+pub fn routes() -> Routes {
+    Routes::new().route("/per-mu/scheme", get(Need::READ, show).post(Need::WRITE, save))
 }
 
 /// The scheme as the form sends it: numbers as decimal text.

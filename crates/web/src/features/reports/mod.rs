@@ -9,16 +9,14 @@ mod editor;
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, RawForm, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::Datelike;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_reports::check::{self, Problem, Tally};
 use kaifaqu_reports::doc::Doc;
 use kaifaqu_reports::template::{self, Builtin, TemplateError};
-use kaifaqu_reports::{doc_xlsx, docx, markdown};
+use kaifaqu_reports::{chart_block, doc_xlsx, docx, markdown};
 use kaifaqu_store::lookups::today;
 use kaifaqu_store::report_data::{self, ReportData, ReportPeriod};
 use kaifaqu_store::report_drafts::{self, Draft};
@@ -28,17 +26,18 @@ use serde::Deserialize;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::common::file_download;
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/reports", get(index))
-        .route("/reports/{name}", get(preview))
-        .route("/reports/{name}/draft", post(save_draft))
-        .route("/reports/{name}/download", get(download))
-        .route("/reports/{name}/template", get(editor::show).post(editor::submit))
-        .route("/reports/{name}/template/reset", post(editor::reset))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/reports", get(Need::READ, index))
+        .route("/reports/{name}", get(Need::READ, preview))
+        .route("/reports/{name}/draft", post(Need::WRITE, save_draft))
+        .route("/reports/{name}/download", get(Need::READ, download))
+        .route("/reports/{name}/template", get(Need::READ, editor::show).post(Need::WRITE, editor::submit))
+        .route("/reports/{name}/template/reset", post(Need::WRITE, editor::reset))
 }
 
 #[derive(Deserialize, Default)]
@@ -316,7 +315,10 @@ async fn download(
     let zone_name = zones::get(&state.db, &scope, zone).await?.name;
     let stem = format!("{zone_name}{}{}", period.label, b.title);
     let (bytes, file, mime) = match format {
-        "md" => (r.md.into_bytes(), format!("{stem}.md"), "text/markdown; charset=utf-8"),
+        // a chart as its data table: Markdown cannot carry the picture
+        "md" => {
+            (chart_block::charts_as_tables(&r.md).into_bytes(), format!("{stem}.md"), "text/markdown; charset=utf-8")
+        }
         "xlsx" => {
             let bytes = doc_xlsx::write(&r.doc).map_err(AppError::BadRequest)?;
             (bytes, format!("{stem}（表格）.xlsx"), doc_xlsx::CONTENT_TYPE)

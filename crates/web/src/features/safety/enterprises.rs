@@ -5,11 +5,9 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::safety::{RiskColour, SpecialWork};
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::StoreError;
@@ -23,14 +21,15 @@ use serde::Deserialize;
 use super::{Options, deadline_text, user_options};
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/safety/enterprises", get(list))
-        .route("/safety/enterprises/{id}", get(show).post(save_profile))
-        .route("/safety/enterprises/{id}/entries", post(add_entry))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/safety/enterprises", get(Need::READ, list))
+        .route("/safety/enterprises/{id}", get(Need::READ, show).post(Need::WRITE, save_profile))
+        .route("/safety/enterprises/{id}/entries", post(Need::WRITE, add_entry))
 }
 
 pub struct EnterpriseRow {

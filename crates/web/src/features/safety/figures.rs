@@ -3,10 +3,8 @@
 //! to the ledger or the inspection list filtered to its records where such a filter exists.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use kaifaqu_store::safety_figures::{self, SafetyFigures};
 use serde::Deserialize;
 
@@ -14,11 +12,12 @@ use super::{category_options, percent};
 use crate::error::AppResult;
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::common::period_range;
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/safety/figures", get(show))
+pub fn routes() -> Routes {
+    Routes::new().route("/safety/figures", get(Need::READ, show))
 }
 
 #[derive(Deserialize, Default)]

@@ -2,11 +2,9 @@
 //! its rectification plan and the 挂牌督办 authority, refused beside the fields otherwise.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::safety::HazardLevel;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::hazards::{self, HazardForm};
@@ -17,11 +15,12 @@ use serde::Deserialize;
 use super::{Options, category_options, enterprise_options};
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/safety/hazards/new", get(new_form).post(create))
+pub fn routes() -> Routes {
+    Routes::new().route("/safety/hazards/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
 }
 
 #[derive(Template)]

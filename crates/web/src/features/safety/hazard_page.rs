@@ -3,11 +3,9 @@
 //! with an optional photo; refusals (双人复核, 延期 without a reason) beside the fields.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use bytes::Bytes;
 use kaifaqu_domain::safety::{self, HazardAction, StepContext};
 use kaifaqu_domain::{Invalid, Permission};
@@ -20,13 +18,15 @@ use super::{deadline_text, messages};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, history};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/safety/hazards/{id}", get(show))
-        .route("/safety/hazards/{id}/steps", post(add_step).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new().route("/safety/hazards/{id}", get(Need::READ, show)).route(
+        "/safety/hazards/{id}/steps",
+        post(Need::WRITE, add_step).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+    )
 }
 
 /// A step with its photos and what they show.
@@ -184,6 +184,7 @@ async fn add_step(
             "date" => f.date = text,
             "note" => f.note = text,
             "new_deadline" => f.new_deadline = text,
+            "version" => f.version = text,
             _ => {}
         }
     }
@@ -194,8 +195,11 @@ async fn add_step(
     }
     let step = match hazards::step(&state.db, &user.actor(), id, &f).await {
         Ok(s) => s,
-        Err(StoreError::Invalid(errors)) => return page(&state, &user, id, f, errors, None).await,
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            // bad fields (422) or a stale version (409): the page again, with the step kept
+            let (status, errors) = crate::error::form_errors(e)?;
+            return crate::error::with_status(page(&state, &user, id, f, errors, None).await, status);
+        }
     };
     if let Some((name, bytes)) = photo {
         let sid = step.id.to_string();

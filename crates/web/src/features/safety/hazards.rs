@@ -2,11 +2,9 @@
 //! same filtered list as XLSX.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use kaifaqu_domain::Permission;
 use kaifaqu_domain::safety::{HazardLevel, HazardStatus};
 use kaifaqu_reports::table::{self, Cell};
@@ -16,11 +14,12 @@ use super::{Options, category_options, deadline_text, enterprise_options, user_o
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::common::{Pager, query_base};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/safety/hazards", get(list)).route("/safety/hazards.xlsx", get(export))
+pub fn routes() -> Routes {
+    Routes::new().route("/safety/hazards", get(Need::READ, list)).route("/safety/hazards.xlsx", get(Need::READ, export))
 }
 
 /// The filter as URL pairs (for the pager and the export link).

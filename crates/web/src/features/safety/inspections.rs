@@ -2,11 +2,9 @@
 //! multi-select of the zone's users) and one inspection with the hazards registered from it.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::safety::InspectionType;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::hazards::{self, Hazard, HazardFilter};
@@ -18,14 +16,15 @@ use super::{Options, deadline_text, enterprise_options, user_options};
 use crate::error::AppResult;
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::common::{Pager, query_base};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/safety/inspections", get(list))
-        .route("/safety/inspections/new", get(new_form).post(create))
-        .route("/safety/inspections/{id}", get(show))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/safety/inspections", get(Need::READ, list))
+        .route("/safety/inspections/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/safety/inspections/{id}", get(Need::READ, show))
 }
 
 #[derive(Deserialize, Default)]

@@ -10,7 +10,6 @@ mod inspections;
 mod notice;
 mod settings;
 
-use axum::Router;
 use chrono::NaiveDate;
 use kaifaqu_domain::Invalid;
 use kaifaqu_store::hazards::Hazard;
@@ -19,10 +18,11 @@ use kaifaqu_store::{dictionaries, enterprises as ent_store};
 
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
+use crate::routing::Routes;
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
         .merge(hazards::routes())
         .merge(hazard_form::routes())
         .merge(hazard_page::routes(upload_limit))

@@ -2,21 +2,20 @@
 //! their deadlines, from the management committee, with the date and signature lines.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::get;
 use kaifaqu_store::hazards::{self, HazardFilter};
 use kaifaqu_store::{enterprises as ent_store, lookups, zones};
 
 use super::chinese_date;
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/safety/enterprises/{id}/notice", get(show))
+pub fn routes() -> Routes {
+    Routes::new().route("/safety/enterprises/{id}/notice", get(Need::READ, show))
 }
 
 /// One numbered line of the notice.

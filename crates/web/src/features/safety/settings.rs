@@ -2,11 +2,9 @@
 //! overdue days the leaders are told.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::{StoreError, notifications};
 use serde::Deserialize;
@@ -14,11 +12,12 @@ use serde::Deserialize;
 use crate::error::AppResult;
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, history};
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/safety", get(show).post(save))
+pub fn routes() -> Routes {
+    Routes::new().route("/admin/safety", get(Need::ADMIN, show).post(Need::ADMIN, save))
 }
 
 #[derive(Deserialize, Default)]

@@ -4,11 +4,9 @@
 //! actual at each month end, a chart, the editable route form, history), and the new/edit forms.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::{Datelike, NaiveDate};
 use kaifaqu_domain::target::{Metric, Status};
 use kaifaqu_domain::{Invalid, Permission};
@@ -21,17 +19,18 @@ use crate::charts::{self, Series};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, history};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(_upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/targets", get(list))
-        .route("/targets/new", get(new_form).post(create))
-        .route("/targets/{id}", get(show))
-        .route("/targets/{id}/edit", get(edit_form).post(update))
-        .route("/targets/{id}/route", post(save_route))
-        .route("/targets/{id}/delete", post(delete))
+pub fn routes(_upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/targets", get(Need::READ, list))
+        .route("/targets/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/targets/{id}", get(Need::READ, show))
+        .route("/targets/{id}/edit", get(Need::WRITE, edit_form).post(Need::WRITE, update))
+        .route("/targets/{id}/route", post(Need::WRITE, save_route))
+        .route("/targets/{id}/delete", post(Need::WRITE, delete))
 }
 
 /// `?year=&as_of=` of the list and the page.

@@ -4,12 +4,10 @@
 //! fields with what was typed.
 
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use kaifaqu_domain::{Invalid, Permission};
 use kaifaqu_store::tasks::{self, TaskForm};
 use kaifaqu_store::{StoreError, lookups};
@@ -17,11 +15,14 @@ use kaifaqu_store::{StoreError, lookups};
 use super::TaskOptions;
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
+use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/tasks/new", get(new_form).post(create)).route("/tasks/{id}/edit", get(edit_form).post(update))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/tasks/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
+        .route("/tasks/{id}/edit", get(Need::WRITE, edit_form).post(Need::WRITE, update))
 }
 
 #[derive(Template)]
@@ -119,8 +120,11 @@ async fn update(
     let f = parse_form(&body);
     match tasks::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}?done=saved")).into_response()),
-        Err(StoreError::Invalid(e)) => form_page(&state, &user, Some(id), f, e).await,
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            // bad fields (422) or a stale version (409): the form again, with the input kept
+            let (status, e) = crate::error::form_errors(e)?;
+            crate::error::with_status(form_page(&state, &user, Some(id), f, e).await, status)
+        }
     }
 }
 

@@ -7,11 +7,9 @@ mod form;
 mod page;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use kaifaqu_domain::task::{TaskSource, TaskStatus};
 use kaifaqu_domain::{Permission, Role};
 use kaifaqu_reports::sheet::CellError;
@@ -24,14 +22,15 @@ use serde::Deserialize;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppQuery, CurrentUser};
 use crate::features::common::{Pager, query_base, xlsx_download};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/tasks", get(list))
-        .route("/tasks.xlsx", get(export))
-        .route("/tasks/import", post(import).layer(DefaultBodyLimit::max(upload_limit)))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/tasks", get(Need::READ, list))
+        .route("/tasks.xlsx", get(Need::READ, export))
+        .route("/tasks/import", post(Need::WRITE, import).layer(DefaultBodyLimit::max(upload_limit)))
         .merge(form::routes())
         .merge(page::routes(upload_limit))
 }

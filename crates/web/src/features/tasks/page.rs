@@ -4,11 +4,9 @@
 //! leader; refusals beside the fields.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
 use bytes::Bytes;
 use kaifaqu_domain::task::{TaskAction, TaskStatus};
 use kaifaqu_domain::{Invalid, Permission};
@@ -20,15 +18,16 @@ use serde::Deserialize;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::features::common::{HistoryRow, history};
+use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/tasks/{id}", axum::routing::get(show))
-        .route("/tasks/{id}/steps", post(add_step).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/tasks/{id}/milestones", post(add_milestone))
-        .route("/tasks/{id}/milestones/{mid}", post(update_milestone))
+pub fn routes(upload_limit: usize) -> Routes {
+    Routes::new()
+        .route("/tasks/{id}", get(Need::READ, show))
+        .route("/tasks/{id}/steps", post(Need::WRITE, add_step).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/tasks/{id}/milestones", post(Need::WRITE, add_milestone))
+        .route("/tasks/{id}/milestones/{mid}", post(Need::WRITE, update_milestone))
 }
 
 /// A step with its attachments.
