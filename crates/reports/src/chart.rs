@@ -38,7 +38,9 @@ const GRID_COLOR: &str = "#e3e7ec";
 const AXIS_COLOR: &str = "#8a94a0";
 const TEXT_COLOR: &str = "#333";
 
-/// Escapes text for element content and attribute values.
+/// Escapes text for element content and attribute values; characters XML does not allow
+/// (control characters, U+FFFE/U+FFFF) are dropped, so the SVG stays a well-formed part of a
+/// Word file whatever a record's name holds.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -48,10 +50,20 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
             _ => out.push(c),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod esc_tests {
+    #[test]
+    fn markup_is_escaped_and_xml_invalid_characters_dropped() {
+        assert_eq!(super::esc("a<b>&\"'\u{1}\u{b}c\td\u{ffff}"), "a&lt;b&gt;&amp;&quot;&#39;c\td");
+    }
 }
 
 /// Decimal digits needed to show 1/`scale` of a unit (100 → 2, 10,000 → 4, 1 → 0; other

@@ -291,9 +291,17 @@ async fn accept_code(db: &Db, m: &user::Model, stored: &str, code: &str) -> Resu
     let Some(step) = totp::verify(&secret, code, totp::current_step(), m.totp_last_step) else {
         return Ok(false);
     };
+    // one statement decides: not used before (replay), and the account still active and not
+    // locked by failures that arrived meanwhile (parallel guesses)
     let res = user::Entity::update_many()
         .col_expr(user::Column::TotpLastStep, Expr::value(Some(step)))
         .filter(user::Column::Id.eq(m.id))
+        .filter(user::Column::Active.eq(true))
+        .filter(
+            sea_orm::Condition::any()
+                .add(user::Column::LockedUntil.is_null())
+                .add(user::Column::LockedUntil.lte(Utc::now())),
+        )
         .filter(
             sea_orm::Condition::any()
                 .add(user::Column::TotpLastStep.is_null())
@@ -611,6 +619,7 @@ pub async fn totp_reset(db: &Db, actor: &Actor, user_id: i64) -> Result<(), Stor
     // the zone filter of the actor's scope: another zone's user is NotFound (the security
     // administrator manages accounts without the general write permission, 三员)
     let m = crate::users::find_scoped(db, &actor.scope(), user_id).await?;
+    crate::users::guard_duty_account(actor, m.id, &m.role)?;
     let txn = db.conn.begin().await?;
     let mut am = m.clone().into_active_model();
     am.totp_secret = Set(None);

@@ -166,8 +166,29 @@ fn account_zone(actor: &Actor, zone_id: i64) -> Result<i64, StoreError> {
     if actor.is_system() || actor.zone_id == Some(zone_id) { Ok(zone_id) } else { Err(StoreError::NotFound) }
 }
 
+/// 三员: the accounts of the three duties (系统管理员, 审计管理员, 安全管理员) are created, changed and
+/// reset only on the server (the command line, the system actor); a zone's security admin manages
+/// every other account. Otherwise a security admin could make themselves (through a second
+/// account, or by taking over the admin's) the system or audit administrator.
+pub fn is_duty_role(r: Role) -> bool {
+    matches!(r, Role::Admin | Role::AuditAdmin | Role::SecurityAdmin)
+}
+
+const DUTY_ACCOUNTS: &str =
+    "系统管理员、审计管理员和安全管理员的账号只能由运维人员在服务器上用命令行创建和变更（三员分立）";
+
+/// Refuses a security admin's change to another duty account (their own they may edit, but not
+/// its role).
+pub(crate) fn guard_duty_account(actor: &Actor, target_id: i64, target_role: &str) -> Result<(), StoreError> {
+    let duty = Role::parse(target_role).is_some_and(is_duty_role);
+    if !actor.is_system() && duty && Some(target_id) != actor.user_id {
+        return Err(StoreError::Forbidden(DUTY_ACCOUNTS.into()));
+    }
+    Ok(())
+}
+
 /// Creates a user. A zone's security admin creates users of their own zone; only the system (command
-/// line) creates city-level users or users of another zone.
+/// line) creates city-level users, users of another zone, and the three duty accounts.
 pub async fn create(db: &Db, actor: &Actor, home: Option<Home>, f: &UserForm) -> Result<User, StoreError> {
     actor.require(Permission::ManageSecurity)?;
     let home = match (actor.is_system(), home) {
@@ -178,6 +199,9 @@ pub async fn create(db: &Db, actor: &Actor, home: Option<Home>, f: &UserForm) ->
     };
     let mut e = Invalid::new();
     let v = validate(f, &mut e);
+    if !actor.is_system() && is_duty_role(v.role) {
+        e.add("role", DUTY_ACCOUNTS);
+    }
     match (&home, v.role) {
         (Home::City(_), r) if r != Role::City => e.add("role", "市级账号的角色只能是“市级”"),
         (Home::Zone(_), Role::City) => e.add("role", "开发区账号不能是“市级”角色"),
@@ -318,6 +342,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &UserForm) -> Result<Use
     if let Some(z) = before.zone_id {
         account_zone(actor, z)?;
     }
+    guard_duty_account(actor, id, &before.role)?;
     let mut e = Invalid::new();
     let mut form = f.clone();
     form.login_name = before.login_name.clone();
@@ -328,6 +353,8 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &UserForm) -> Result<Use
     let active = f.active.as_deref().is_some_and(|s| matches!(s, "on" | "true" | "1"));
     if Some(id) == actor.user_id && (!active || v.role.code() != before.role) {
         e.add("active", "不能停用自己的账号或改变自己的角色");
+    } else if !actor.is_system() && is_duty_role(v.role) && v.role.code() != before.role {
+        e.add("role", DUTY_ACCOUNTS);
     }
     if let Some(z) = before.zone_id {
         department_in_zone(db, z, v.department_id, &mut e).await?;
@@ -370,6 +397,7 @@ pub async fn reset_password(db: &Db, actor: &Actor, id: i64, new_password: &str)
     if let Some(z) = before.zone_id {
         account_zone(actor, z)?;
     }
+    guard_duty_account(actor, id, &before.role)?;
     let context = auth::password_context(db, before.zone_id).await?;
     auth::check_password(new_password, &before.login_name, &context).map_err(|m| Invalid::one("password", m))?;
     let must_change = Some(id) != actor.user_id && !actor.is_system();

@@ -104,6 +104,49 @@ db_test!(purge_keeps_180_days_and_the_chain_verifiable, |db: Db| async move {
         v.problems.len()
     );
 
+    // a record slipped in at a position the purge freed (inserts pass the append-only rule) is found
+    let za = anchors.iter().find(|a| a.chain == zone).expect("the zone's anchor");
+    db.conn
+        .execute_unprepared(&format!(
+            "INSERT INTO audit_log (at, user_id, login_name, zone_id, ip, entity, entity_id, action, summary, changes, chain_seq, chain_hash) \
+             SELECT at, user_id, login_name, zone_id, ip, entity, entity_id, action, '伪造的旧记录', changes, {}, chain_hash \
+             FROM audit_log WHERE zone_id = {zone} AND chain_seq IS NOT NULL ORDER BY id DESC LIMIT 1",
+            za.seq
+        ))
+        .await
+        .unwrap();
+    let v = audit_chain::verify(&db.conn).await.unwrap();
+    assert!(
+        v.problems.iter().any(|p| p.chain == zone && p.kind == ProblemKind::Unexpected && p.seq == za.seq),
+        "{:?}",
+        v.problems
+    );
+    let forged = count(&db, "SELECT MAX(id) FROM audit_log").await;
+    // (test clean-up with the purge mechanism's own door: the trigger off inside a transaction)
+    match db.engine {
+        kaifaqu_store::Engine::Sqlite => {
+            let txn = sea_orm::TransactionTrait::begin(&db.conn).await.unwrap();
+            txn.execute_unprepared("DROP TRIGGER audit_log_no_delete").await.unwrap();
+            txn.execute_unprepared(&format!("DELETE FROM audit_log WHERE id = {forged}")).await.unwrap();
+            txn
+                .execute_unprepared(
+                    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+                )
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+        }
+        kaifaqu_store::Engine::Postgres => {
+            db.conn
+                .execute_unprepared(&format!(
+                    "BEGIN; SET LOCAL kaifaqu.audit_purge = 'on'; DELETE FROM audit_log WHERE id = {forged}; COMMIT;"
+                ))
+                .await
+                .unwrap();
+        }
+    }
+    assert!(intact(&audit_chain::verify(&db.conn).await.unwrap()));
+
     // a moved anchor is found, and a log that does not verify is not purged
     let c = anchors[0].chain;
     db.conn

@@ -51,14 +51,21 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub Option<String>);
 
-/// The client address: the socket peer, or the first `X-Forwarded-For` entry behind a
-/// trusted proxy.
+/// The client address: the socket peer, or behind a trusted proxy the last `X-Forwarded-For`
+/// entry — the one our proxy appended; the entries before it are whatever the client sent and
+/// would let it pick a fresh address for every login attempt.
 fn client_ip(req_headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> Option<String> {
     if trust_proxy
-        && let Some(first) =
-            req_headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
+        && let Some(last) = req_headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .last()
     {
-        return Some(first.trim().to_string());
+        return Some(last.to_string());
     }
     peer.map(|p| p.ip().to_string())
 }
@@ -264,4 +271,21 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         errors: info.errors.map(|e| e.errors).unwrap_or_default(),
     };
     (info.status, page.render_html()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behind_a_proxy_the_address_is_the_one_the_proxy_appended() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "6.6.6.6, 10.0.0.7".parse().unwrap());
+        let peer: Option<SocketAddr> = Some("127.0.0.1:9000".parse().unwrap());
+        assert_eq!(client_ip(&h, peer, true).as_deref(), Some("10.0.0.7"));
+        assert_eq!(client_ip(&h, peer, false).as_deref(), Some("127.0.0.1"), "untrusted header ignored");
+        h.append("x-forwarded-for", "10.0.0.9".parse().unwrap());
+        assert_eq!(client_ip(&h, peer, true).as_deref(), Some("10.0.0.9"));
+        assert_eq!(client_ip(&HeaderMap::new(), peer, true).as_deref(), Some("127.0.0.1"));
+    }
 }

@@ -99,24 +99,11 @@ impl LoginGuard {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Seconds until `ip` may try again, when it has failed too often within the window.
+    /// Seconds until `ip` may try again, when it has failed too often within the window;
+    /// otherwise the attempt is counted as a failure now, in the same lock, so parallel requests
+    /// cannot all pass the check before any of them is counted. A login that succeeds gives its
+    /// attempt back (`succeeded`).
     pub fn blocked(&self, ip: &str, policy: &AuthPolicy) -> Option<u64> {
-        let win = window(policy);
-        let now = Instant::now();
-        let mut g = self.inner();
-        let q = g.failures.get_mut(ip)?;
-        while q.front().is_some_and(|t| now.duration_since(*t) >= win) {
-            q.pop_front();
-        }
-        if q.len() < policy.ip_max_failures as usize {
-            return None;
-        }
-        let oldest = *q.front()?;
-        Some(win.saturating_sub(now.duration_since(oldest)).as_secs().max(1))
-    }
-
-    /// Counts a failed login from `ip`.
-    pub fn failed(&self, ip: &str, policy: &AuthPolicy) {
         let win = window(policy);
         let now = Instant::now();
         let mut g = self.inner();
@@ -124,10 +111,21 @@ impl LoginGuard {
             g.failures.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < win));
         }
         let q = g.failures.entry(ip.to_string()).or_default();
-        q.push_back(now);
-        // never more than needed to decide
-        while q.len() > policy.ip_max_failures as usize + 1 {
+        while q.front().is_some_and(|t| now.duration_since(*t) >= win) {
             q.pop_front();
+        }
+        if q.len() >= policy.ip_max_failures as usize {
+            let oldest = *q.front()?;
+            return Some(win.saturating_sub(now.duration_since(oldest)).as_secs().max(1));
+        }
+        q.push_back(now);
+        None
+    }
+
+    /// The attempt `blocked` counted was a right password (or code): it is not a failure.
+    pub fn succeeded(&self, ip: &str) {
+        if let Some(q) = self.inner().failures.get_mut(ip) {
+            q.pop_back();
         }
     }
 
@@ -141,18 +139,23 @@ impl LoginGuard {
         token
     }
 
-    /// The account and the page after login of a waiting login, if it has not expired.
+    /// The account and the page after login of a waiting login, if it has not expired and has
+    /// attempts left; the attempt is taken now, in the lock, so parallel codes cannot exceed three.
     pub fn pending(&self, token: &str) -> Option<(i64, String)> {
-        let g = self.inner();
-        let p = g.pending.get(token)?;
-        (p.since.elapsed() < PENDING_FOR && p.attempts < PENDING_ATTEMPTS).then(|| (p.user_id, p.next.clone()))
+        let mut g = self.inner();
+        let p = g.pending.get_mut(token)?;
+        if p.since.elapsed() >= PENDING_FOR || p.attempts >= PENDING_ATTEMPTS {
+            return None;
+        }
+        p.attempts += 1;
+        Some((p.user_id, p.next.clone()))
     }
 
-    /// A wrong code: the waiting login is dropped after three; returns whether it still waits.
+    /// A wrong code (its attempt already taken): the waiting login is dropped after three;
+    /// returns whether it still waits.
     pub fn pending_failed(&self, token: &str) -> bool {
         let mut g = self.inner();
-        let Some(p) = g.pending.get_mut(token) else { return false };
-        p.attempts += 1;
+        let Some(p) = g.pending.get(token) else { return false };
         if p.attempts >= PENDING_ATTEMPTS {
             g.pending.remove(token);
             return false;

@@ -275,3 +275,49 @@ app_test!(the_working_day_calendar_page, |app: TestApp| async move {
     let html = b.page("/admin/calendar?year=2025").await.1;
     assert!(html.contains("国家公布安排（内置）") && html.contains("全年工作日 248 天"));
 });
+
+app_test!(the_security_admin_cannot_make_or_take_over_a_duty_account, |app: TestApp| async move {
+    let sec = app.security().await;
+    // no new 系统管理员 / 审计管理员 / 安全管理员 through the web or the API
+    for role in ["admin", "audit_admin", "security_admin"] {
+        let r = sec
+            .json(
+                Method::POST,
+                "/api/v1/users",
+                Some(json!({"login_name": format!("x_{role}"), "display_name": "提权", "role": role, "password": "Escalate-2025x"})),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{role}");
+        assert!(r.text().await.unwrap().contains("三员分立"));
+    }
+    // an ordinary account cannot be raised to one
+    let r = sec
+        .json(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"login_name": "plain", "display_name": "普通", "role": "staff", "password": "Escalate-2025x"})),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let plain: serde_json::Value = r.json().await.unwrap();
+    let r = sec
+        .json(
+            Method::PUT,
+            &format!("/api/v1/users/{}", plain["id"]),
+            Some(json!({"display_name": "普通", "role": "audit_admin", "active": true})),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // the admin's and the auditor's accounts cannot be changed, reset or stripped of their second factor
+    for login in ["admin", "auditor"] {
+        let id = kaifaqu_store::users::find_by_login(&app.db, login).await.unwrap().unwrap().id;
+        let r = sec.post_form(&format!("/admin/users/{id}"), &[("display_name", "改名"), ("role", "viewer")]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{login}");
+        let r = sec.post_form(&format!("/admin/users/{id}/password"), &[("password", "Taken-over-2025x")]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{login}");
+        let r = sec.post_form(&format!("/admin/users/{id}/totp/reset"), &[]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{login}");
+    }
+    // the admin still signs in with the old password
+    app.admin().await;
+});

@@ -203,13 +203,20 @@ app_test!(api_and_matching, |app: TestApp| async move {
     let id = p["id"].as_i64().unwrap();
     let body = json!({"code": "API-1", "area": "31", "plot_ratio": "1.5", "status": "transferring"});
     let r = s.json(Method::PUT, &format!("/api/v1/land/parcels/{id}"), Some(body)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a replacing PUT names its version");
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "version");
+    let body =
+        json!({"code": "API-1", "area": "31", "plot_ratio": "1.5", "status": "transferring", "version": p["version"]});
+    let r = s.json(Method::PUT, &format!("/api/v1/land/parcels/{id}"), Some(body)).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(json_of(&s, &format!("/api/v1/land/parcels/{id}")).await["status"], "transferring");
     let body = json!({"name": "API 厂房", "building_m2": "9000", "status": "idle"});
     let r = s.json(Method::POST, "/api/v1/land/idle-plants", Some(body)).await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let plant = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let body = json!({"name": "API 厂房", "building_m2": "9000", "status": "negotiating"});
+    let created: Value = r.json().await.unwrap();
+    let plant = created["id"].as_i64().unwrap();
+    let body =
+        json!({"name": "API 厂房", "building_m2": "9000", "status": "negotiating", "version": created["version"]});
     let r = s.json(Method::PUT, &format!("/api/v1/land/idle-plants/{plant}"), Some(body)).await;
     assert_eq!(r.status(), StatusCode::OK);
     // a lead needing 25 亩: API-1 (31 亩, 出让中) fits, 38.40 does not (> 37.5); plants ≥ 16,667 m²: none

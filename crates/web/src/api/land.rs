@@ -86,8 +86,8 @@ pub async fn get_parcel(
     Ok(Json(land_parcels::get(&state.db, &user.actor().scope(), id).await?))
 }
 
-/// Replaces the parcel's fields (send them all, as the form does) and `version` as read: a
-/// stale version is refused with 409 and changes nothing.
+/// Replaces the parcel's fields (send them all, as the form does) and `version` as read
+/// (required): a stale version is refused with 409 and changes nothing.
 #[utoipa::path(put, path = "/api/v1/land/parcels/{id}", tag = "标准地", params(("id" = i64, Path, description = "地块 id")),
     request_body = ParcelForm,
     responses((status = 200, body = Parcel), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
@@ -100,6 +100,7 @@ pub async fn update_parcel(
     user.zone_id()?;
     land_parcels::get(&state.db, &user.actor().scope(), id).await?;
     user.require(Permission::Write)?;
+    require_version(&f.version)?;
     Ok(Json(land_parcels::update(&state.db, &user.actor(), id, &f).await?))
 }
 
@@ -143,8 +144,8 @@ pub async fn get_plant(
     Ok(Json(idle_plants::get(&state.db, &user.actor().scope(), id).await?))
 }
 
-/// Replaces the plant's fields and `version` as read: a stale version is refused with 409 and
-/// changes nothing.
+/// Replaces the plant's fields and `version` as read (required): a stale version is refused
+/// with 409 and changes nothing.
 #[utoipa::path(put, path = "/api/v1/land/idle-plants/{id}", tag = "闲置厂房", params(("id" = i64, Path, description = "厂房 id")),
     request_body = PlantForm,
     responses((status = 200, body = IdlePlant), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
@@ -157,7 +158,20 @@ pub async fn update_plant(
     user.zone_id()?;
     idle_plants::get(&state.db, &user.actor().scope(), id).await?;
     user.require(Permission::Write)?;
+    require_version(&f.version)?;
     Ok(Json(idle_plants::update(&state.db, &user.actor(), id, &f).await?))
+}
+
+/// A replacing PUT names the version it was made on: without it, it would silently overwrite
+/// whatever another client saved since (the pages' forms always carry it).
+fn require_version(v: &str) -> Result<(), AppError> {
+    if v.trim().trim_matches('"').is_empty() {
+        return Err(AppError::Invalid(kaifaqu_domain::Invalid::one(
+            "version",
+            "请提供读取记录时的版本号（version）：没有版本号的修改可能覆盖他人刚保存的内容",
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -183,10 +183,10 @@ async fn login(
         return match auth::login_second_factor(&state.db, policy, user_id, &f.code, ip.as_deref(), ua).await? {
             Some(s) => {
                 guard.finish_pending(&f.mfa);
+                guard.succeeded(&ip_key);
                 Ok(signed_in(&state, s, next))
             }
             None => {
-                guard.failed(&ip_key, policy);
                 if guard.pending_failed(&f.mfa) {
                     code_page(next, f.mfa, Some("动态口令不正确或已用过：请输入验证器上当前显示的 6 位数字。".into()))
                 } else {
@@ -196,15 +196,17 @@ async fn login(
         };
     }
     match auth::login_first_factor(&state.db, policy, &f.login_name, &f.password, ip.as_deref(), ua).await? {
-        auth::LoginOutcome::Session(s) => Ok(signed_in(&state, *s, next)),
+        auth::LoginOutcome::Session(s) => {
+            guard.succeeded(&ip_key);
+            Ok(signed_in(&state, *s, next))
+        }
         auth::LoginOutcome::SecondFactor { user_id } => {
+            guard.succeeded(&ip_key);
             let mfa = guard.start_pending(user_id, next.clone());
             code_page(next, mfa, None)
         }
-        auth::LoginOutcome::Refused => {
-            guard.failed(&ip_key, policy);
-            refused(next, f.login_name)
-        }
+        // the attempt was counted as a failure when `blocked` let it through
+        auth::LoginOutcome::Refused => refused(next, f.login_name),
     }
 }
 
