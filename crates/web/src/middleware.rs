@@ -62,8 +62,7 @@ fn client_ip(req_headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: boo
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .last()
+            .rfind(|v| !v.is_empty())
     {
         return Some(last.to_string());
     }
