@@ -66,6 +66,7 @@ async fn run(st: &Path, engine: Engine) {
     let report = dir.join("report.json");
     let st = st.to_path_buf();
     let report_arg = report.clone();
+    let run_dir = dir.clone();
     let schema = app.url("/api/v1/openapi.json");
     let out = tokio::task::spawn_blocking(move || {
         Command::new(&st)
@@ -76,6 +77,8 @@ async fn run(st: &Path, engine: Engine) {
             .args(["--phases", "examples,coverage,fuzzing"])
             .args(["--report", "json", "--report-json-path"])
             .arg(&report_arg)
+            // its caches (.schemathesis/, .hypothesis/) go to the run's own folder, not the checkout
+            .current_dir(&run_dir)
             .env("NO_COLOR", "1")
             .env("SCHEMATHESIS_HOOKS", "")
             .output()
