@@ -122,22 +122,9 @@ pub fn safe_href(url: &str) -> Option<&str> {
     ok.then_some(url)
 }
 
-pub(crate) fn escape_xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0; drop them.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// XML text and attribute values: the chart module's escaping (markup escaped, characters XML
+/// does not allow dropped), one function for the SVG and the Word parts.
+pub(crate) use crate::chart::esc as escape_xml;
 
 impl Doc {
     /// The document as Markdown in the seed's form (see the module comment).

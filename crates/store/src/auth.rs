@@ -235,14 +235,7 @@ pub async fn login_first_factor(
     let ok = verify_password(pw, &m.password_hash);
     let actor = actor_for(&m, ip);
     if locked || !m.active || !ok {
-        let reason = if locked {
-            "账号锁定中"
-        } else if !m.active {
-            "账号已停用"
-        } else {
-            "密码错误"
-        };
-        record_failure(db, policy, &m, &actor, locked, reason).await?;
+        record_failure(db, policy, &m, &actor, locked, refusal(locked, m.active, "密码错误")).await?;
         return Ok(LoginOutcome::Refused);
     }
     if m.totp_secret.is_some() {
@@ -271,17 +264,22 @@ pub async fn login_second_factor(
         _ => false,
     };
     if !accepted {
-        let reason = if locked {
-            "账号锁定中"
-        } else if !m.active {
-            "账号已停用"
-        } else {
-            "动态口令错误或已用过"
-        };
-        record_failure(db, policy, &m, &actor, locked, reason).await?;
+        record_failure(db, policy, &m, &actor, locked, refusal(locked, m.active, "动态口令错误或已用过")).await?;
         return Ok(None);
     }
     start_session(db, policy, m, &actor, ip, user_agent, "登录（密码＋动态口令）").await.map(Some)
+}
+
+/// Why a login step was refused, for the audit record: the lock and the deactivation come
+/// before what the person typed.
+fn refusal(locked: bool, active: bool, wrong: &'static str) -> &'static str {
+    if locked {
+        "账号锁定中"
+    } else if !active {
+        "账号已停用"
+    } else {
+        wrong
+    }
 }
 
 /// Checks a TOTP code against the stored secret and, if it matches a step later than the last
