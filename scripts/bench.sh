@@ -2,6 +2,8 @@
 # The benchmark of docs/BENCHMARKS.md, in one command:
 #
 #   scripts/bench.sh            # everything (SQLite): generate, serve, measure, print the table
+#   scripts/bench_pg.sh         # the same pages and endpoints on PostgreSQL (own script)
+#   scripts/bench_peers.sh      # the project ledger on Directus and NocoDB against ours (own script)
 #
 # Environment: BENCH_DIR (default /tmp/kaifaqu-bench: databases, logs, wrk outputs),
 # DURATION (wrk seconds per URL, default 10s), MIXED (mixed-load duration, default 60s),
@@ -81,7 +83,11 @@ sleep 20
 PIDS+=("$!")
 wait_for "http://127.0.0.1:$FLOOR_PORT/healthz"
 
-COOKIE=$(curl -s -o /dev/null -D - --data-urlencode "login_name=z0001_staff" \
+# the login form's token (login CSRF): the login page's cookie, sent back with the same value
+LOGIN_COOKIE=$(curl -s -o /dev/null -D - "http://127.0.0.1:$APP_PORT/login" | tr -d '\r' \
+  | sed -n 's/^[Ss]et-[Cc]ookie: \(kfq_login=[^;]*\).*/\1/p')
+COOKIE=$(curl -s -o /dev/null -D - -H "Cookie: $LOGIN_COOKIE" --data-urlencode "_csrf=${LOGIN_COOKIE#kfq_login=}" \
+  --data-urlencode "login_name=z0001_staff" \
   --data-urlencode "password=$KAIFAQU_DEMO_PASSWORD" --data-urlencode "next=/" \
   "http://127.0.0.1:$APP_PORT/login" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(kfq_session=[^;]*\).*/\1/p')
 [ -n "$COOKIE" ] || { echo "login failed" >&2; exit 1; }

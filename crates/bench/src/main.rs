@@ -14,6 +14,11 @@
 //! - `docs`: a 10,000-row ledger XLSX through the app's table writer against rust_xlsxwriter
 //!   alone, and a 100,000-row planning table imported against calamine alone, with peak memory.
 
+mod cockpit;
+mod pg_floor;
+
+mod third;
+
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -43,11 +48,24 @@ fn main() -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match args.get(1).map(String::as_str) {
         Some("floor") => rt.block_on(floor(&need(&args, "--database")?, &need(&args, "--listen")?)),
+        Some("pgfloor") => rt.block_on(pg_floor::serve(&need(&args, "--database")?, &need(&args, "--listen")?)),
         Some("dbtime") => rt.block_on(dbtime(&need(&args, "--province")?, arg(&args, "--national").as_deref())),
         Some("token") => rt.block_on(token(&need(&args, "--database")?, &need(&args, "--login")?)),
         Some("docs") => rt.block_on(docs(&args)),
         Some("escalate") => rt.block_on(escalate(&need(&args, "--database")?)),
+        Some("report") => rt.block_on(third::report(
+            &need(&args, "--database")?,
+            arg(&args, "--zone"),
+            arg(&args, "--period"),
+            arg(&args, "-n"),
+        )),
         Some("parts") => rt.block_on(parts(&need(&args, "--database")?, arg(&args, "--zone"))),
+        Some("cockpit") => rt.block_on(cockpit::run(
+            &need(&args, "--database")?,
+            arg(&args, "--zone"),
+            arg(&args, "--period"),
+            arg(&args, "-n"),
+        )),
         _ => bail!(
             "usage: kaifaqu-bench floor --database sqlite://F --listen ADDR | dbtime --province URL [--national URL] | token --database URL --login NAME | parts --database URL [--zone N] | escalate --database URL | docs --step xlsx|plan-make|calamine|plan-parse|plan-import --file F [--database URL]"
         ),

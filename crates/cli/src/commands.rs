@@ -25,20 +25,32 @@ pub fn init_logging(filter: &str) {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
-/// Opens the database and runs migrations; errors say what to do.
+/// Opens the database and runs migrations; errors say what to do. With `database_migrate_url`
+/// (PostgreSQL) the commands connect as the tables' owner. Command-line work sees every zone
+/// (row-level security's '*', the default of a `Db` outside `rls::scoped`).
 pub(crate) async fn open(cfg: &Config) -> Result<Db> {
-    let db = kaifaqu_store::open(&cfg.database_url).await.map_err(store_err)?;
-    // the audit chain's key, before anything is written (after the database opened, so a
-    // database that cannot be opened leaves no key file behind)
+    let db = kaifaqu_store::open(cfg.admin_url()).await.map_err(store_err)?;
+    install_keys_and_seal(cfg, &db).await?;
+    tracing::info!(database = %db.display_url(), "database ready");
+    Ok(db)
+}
+
+/// The deployment's keys, then personal data still in plain text sealed under them. Called
+/// after the database opened, so a database that cannot be opened leaves no key file behind.
+async fn install_keys_and_seal(cfg: &Config, db: &Db) -> Result<()> {
+    // the audit chain's key, before anything is written
     let key_file = cfg.audit_key_file();
     let key = kaifaqu_store::audit_chain::load_or_create_key_file(&key_file).map_err(store_err)?;
     kaifaqu_store::audit_chain::install_key(key).map_err(store_err)?;
-    // the data-encryption keys (TOTP secrets) and the password profile of admin-set passwords
-    let ring = kaifaqu_store::crypto::load_or_create_key_file(&cfg.crypto_key_file()).map_err(store_err)?;
-    kaifaqu_store::crypto::install(ring);
+    // the data-encryption keys (TOTP secrets, phone numbers) and the password profile of
+    // admin-set passwords (watched: a `kaifaqu keys rotate` by another process is picked up
+    // without a restart)
+    kaifaqu_store::crypto::install_file(&cfg.crypto_key_file()).map_err(store_err)?;
     kaifaqu_store::auth::install_profile(cfg.profile()?);
-    tracing::info!(database = %db.display_url(), "database ready");
-    Ok(db)
+    // phone numbers left in plain text by rows older than schema 15 or a raw bulk load
+    // (`demo --scale`), sealed under the deployment's key — never the development one
+    kaifaqu_store::sensitive::seal_plaintext(db).await.map_err(store_err)?;
+    Ok(())
 }
 
 pub(crate) fn store_err(e: StoreError) -> anyhow::Error {
@@ -70,11 +82,29 @@ pub async fn serve(cfg: &Config, demo: bool) -> Result<()> {
         let outcome = kaifaqu_store::demo::load(&db).await.map_err(store_err)?;
         print_demo(&outcome);
     }
+    // the server: as the app role when `database_migrate_url` is set (migrated and granted by
+    // the owner), and every request limited at the database to its user's zones (`rls`)
+    let db = if cfg.database_migrate_url.is_empty() {
+        db.deny_unscoped();
+        db
+    } else {
+        db.close().await;
+        kaifaqu_store::rls::open_for_server(&cfg.database_url, Some(&cfg.database_migrate_url))
+            .await
+            .map_err(store_err)?
+    };
     let storage = Storage::local(&cfg.attachments.dir, cfg.attachments.max_mib * 1024 * 1024).map_err(store_err)?;
+    let mut policy = cfg.auth_policy()?;
+    if demo && cfg.auth.totp_required_roles.is_none() {
+        // A5: the demo's shared accounts would lock each other out once one visitor enrolled a
+        // phone; a demo requires no second factor unless the configuration names roles
+        policy.totp_required.clear();
+        println!("演示模式：不强制动态口令（正式部署时系统管理员、审计管理员、安全管理员须绑定动态口令）。");
+    }
     let state = AppState {
         db,
         storage,
-        policy: Arc::new(cfg.auth_policy()?),
+        policy: Arc::new(policy),
         limits: Limits {
             body_bytes: cfg.limits.body_mib * 1024 * 1024,
             upload_bytes: cfg.limits.upload_mib * 1024 * 1024,
@@ -140,8 +170,9 @@ pub async fn demo_scale(cfg: &Config, scale: &str, seed: u64) -> Result<()> {
 }
 
 pub async fn migrate(cfg: &Config) -> Result<()> {
-    let db = Db::connect(&cfg.database_url).await.map_err(store_err)?;
+    let db = Db::connect(cfg.admin_url()).await.map_err(store_err)?;
     let applied = kaifaqu_store::migrate::run(&db).await.map_err(store_err)?;
+    install_keys_and_seal(cfg, &db).await?;
     let now = kaifaqu_store::migrate::current_version(&db).await.map_err(store_err)?;
     if applied.is_empty() {
         println!("数据库结构已是最新（版本 {now}）。");

@@ -11,6 +11,10 @@ use serde::Deserialize;
 pub struct Config {
     pub listen: String,
     pub database_url: String,
+    /// PostgreSQL: the tables' owner, for migrations and the operator's commands; the server
+    /// then connects with `database_url` as an app role that owns nothing (row-level security,
+    /// issue 10 C6). Empty: `database_url` does both.
+    pub database_migrate_url: String,
     pub secure_cookies: bool,
     pub trust_proxy: bool,
     pub log: String,
@@ -31,11 +35,15 @@ pub struct AuthConfig {
     pub profile: String,
     pub ip_max_failures: u32,
     pub ip_window_minutes: i64,
+    /// Role codes that must enrol a second factor (TOTP) before anything else (A5). Unset: the
+    /// three duties `["admin", "security_admin", "audit_admin"]`, except under `serve --demo`,
+    /// where the shared demo accounts would lock each other out (unset there means none).
+    pub totp_required_roles: Option<Vec<String>>,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { profile: "dengbao".into(), ip_max_failures: 30, ip_window_minutes: 15 }
+        AuthConfig { profile: "dengbao".into(), ip_max_failures: 30, ip_window_minutes: 15, totp_required_roles: None }
     }
 }
 
@@ -113,6 +121,7 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://data/kaifaqu.db".into(),
+            database_migrate_url: String::new(),
             secure_cookies: false,
             trust_proxy: false,
             log: "info".into(),
@@ -213,6 +222,9 @@ impl Config {
         if let Some((_, v)) = get("KAIFAQU_DATABASE_URL") {
             self.database_url = v;
         }
+        if let Some((_, v)) = get("KAIFAQU_DATABASE_MIGRATE_URL") {
+            self.database_migrate_url = v;
+        }
         if let Some((k, v)) = get("KAIFAQU_SECURE_COOKIES") {
             self.secure_cookies = parse_bool(&k, &v)?;
         }
@@ -270,6 +282,11 @@ impl Config {
         if let Some((k, v)) = get("KAIFAQU_AUTH_IP_WINDOW_MINUTES") {
             self.auth.ip_window_minutes = parse(&k, &v)?;
         }
+        if let Some((_, v)) = get("KAIFAQU_AUTH_TOTP_REQUIRED_ROLES") {
+            // comma-separated role codes; "" requires none
+            self.auth.totp_required_roles =
+                Some(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect());
+        }
         if let Some((_, v)) = get("KAIFAQU_CRYPTO_KEY_FILE") {
             self.crypto.key_file = PathBuf::from(v);
         }
@@ -309,11 +326,41 @@ impl Config {
         p.lockout = chrono::Duration::minutes(self.login.lockout_minutes);
         p.ip_max_failures = self.auth.ip_max_failures;
         p.ip_window = chrono::Duration::minutes(self.auth.ip_window_minutes);
+        p.totp_required = self.totp_required_roles()?;
         Ok(p)
+    }
+
+    /// The roles that must enrol TOTP (`[auth] totp_required_roles`; unset: the three duties).
+    pub fn totp_required_roles(&self) -> Result<Vec<kaifaqu_domain::Role>> {
+        match &self.auth.totp_required_roles {
+            None => Ok(kaifaqu_store::auth::DUTY_ROLES.to_vec()),
+            Some(codes) => codes
+                .iter()
+                .map(|c| {
+                    kaifaqu_domain::Role::parse(c.trim()).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "[auth] totp_required_roles 中的“{c}”不是角色代码（admin、security_admin、audit_admin、leader、staff、viewer、city）"
+                        )
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// The URL of the operator's commands and migrations: the owner's when configured.
+    pub fn admin_url(&self) -> &str {
+        if self.database_migrate_url.is_empty() { &self.database_url } else { &self.database_migrate_url }
     }
 
     fn check(&self) -> Result<()> {
         self.profile()?;
+        self.totp_required_roles()?;
+        let pg = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+        if !self.database_migrate_url.is_empty() && (!pg(&self.database_url) || !pg(&self.database_migrate_url)) {
+            bail!(
+                "database_migrate_url 只用于 PostgreSQL：database_url 与 database_migrate_url 都应为 postgres:// 地址"
+            );
+        }
         if self.auth.ip_max_failures < 1 || self.auth.ip_window_minutes < 1 {
             bail!("[auth] 按地址限制登录的设置有误：失败次数和时间窗口都至少为 1");
         }
@@ -377,6 +424,23 @@ mod tests {
         let flags = Flags { database: Some("sqlite://flag.db".into()), listen: None };
         let c = Config::load(Some(&f), &e, &flags).unwrap();
         assert_eq!((c.database_url.as_str(), c.listen.as_str()), ("sqlite://flag.db", "0.0.0.0:9000"));
+    }
+
+    #[test]
+    fn the_migrate_url_is_the_owners_and_postgresql_only() {
+        let e = env(&[
+            ("KAIFAQU_DATABASE_URL", "postgres://kaifaqu_app:a@h/k"),
+            ("KAIFAQU_DATABASE_MIGRATE_URL", "postgres://kaifaqu:o@h/k"),
+        ]);
+        let c = Config::load(None, &e, &Flags::default()).unwrap();
+        assert_eq!(
+            (c.database_url.as_str(), c.admin_url()),
+            ("postgres://kaifaqu_app:a@h/k", "postgres://kaifaqu:o@h/k")
+        );
+        assert_eq!(Config::default().admin_url(), "sqlite://data/kaifaqu.db");
+        let e = env(&[("KAIFAQU_DATABASE_MIGRATE_URL", "postgres://kaifaqu:o@h/k")]);
+        let err = Config::load(None, &e, &Flags::default()).unwrap_err().to_string();
+        assert!(err.contains("database_migrate_url"), "{err}");
     }
 
     #[test]

@@ -207,7 +207,7 @@ fn postgres_migrate_demo_and_backup_advice() {
     assert!(o.status.success(), "{}", text(&o));
     let o = kaifaqu(dir.path(), &["backup", "out.dump", "--database", &url], None);
     assert!(o.status.success());
-    assert!(text(&o).contains("pg_dump --format=custom"), "{}", text(&o));
+    assert!(text(&o).contains("pg_dump --enable-row-security --format=custom"), "{}", text(&o));
     assert!(!text(&o).contains(":kaifaqu@"), "no password in the advice");
 }
 

@@ -44,9 +44,11 @@ fn keys_rotate_reencrypts_the_totp_secrets() {
     let url = format!("sqlite://{}", dir.path().join("data/kaifaqu.db").display());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (secret, before) = rt.block_on(async {
-        // as the server would: the deployment's keys
-        audit_chain::install_key(audit_chain::load_or_create_key_file(&dir.path().join("data/audit.key")).unwrap())
-            .unwrap();
+        // as the server would: the deployment's keys (the other test of this process may have
+        // installed its own audit key first: the key is set once per process, and neither test
+        // verifies its audit records)
+        let _ =
+            audit_chain::install_key(audit_chain::load_or_create_key_file(&dir.path().join("data/audit.key")).unwrap());
         crypto::install(first.clone());
         let db = Db::connect(&url).await.unwrap();
         let u = users::find_by_login(&db, "staff").await.unwrap().unwrap();
@@ -87,4 +89,103 @@ fn keys_rotate_reencrypts_the_totp_secrets() {
     // a second rotation: key 3, nothing left under old keys afterwards
     let o = kaifaqu(dir.path(), &["keys", "rotate"]);
     assert!(o.status.success() && text(&o).contains("新密钥 3"), "{}", text(&o));
+}
+
+/// The value of `name="<field>" value="…"` in a page.
+fn field_in(html: &str, field: &str) -> Option<String> {
+    let pat = format!("name=\"{field}\" value=\"");
+    let i = html.find(&pat)? + pat.len();
+    Some(html[i..i + html[i..].find('"')?].to_string())
+}
+
+/// A login through the server's form, password then TOTP code; the status of the last step.
+async fn http_login(url: &str, login: &str, password: &str, code: &str) -> reqwest::StatusCode {
+    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = c.get(format!("{url}/login")).send().await.unwrap().text().await.unwrap();
+    let token = field_in(&page, "_csrf");
+    let mut form = vec![("login_name", login.to_string()), ("password", password.to_string()), ("next", "/".into())];
+    if let Some(t) = &token {
+        form.push(("_csrf", t.clone()));
+    }
+    let r = c.post(format!("{url}/login")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the password step asks for the code");
+    let mfa = field_in(&r.text().await.unwrap(), "mfa").expect("the code form");
+    let mut form = vec![("mfa", mfa), ("code", code.to_string()), ("next", "/".into())];
+    if let Some(t) = token {
+        form.push(("_csrf", t));
+    }
+    c.post(format!("{url}/login")).form(&form).send().await.unwrap().status()
+}
+
+/// `kaifaqu keys rotate` while the server runs: the server has only key 1 loaded, the rotation
+/// re-encrypts the TOTP secret under key 2 in the database, and the next TOTP login through the
+/// running server still works (it reads the key file again when a value names a key it lacks).
+#[test]
+fn a_rotation_reaches_the_running_server_without_a_restart() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let o = kaifaqu(dir.path(), &["demo"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let password = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("密码：").map(str::to_string))
+        .expect("the demo password");
+    let key_file = dir.path().join("data/crypto.key");
+    let url = format!("sqlite://{}", dir.path().join("data/kaifaqu.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let secret = rt.block_on(async {
+        // (the other test of this process may have installed its own audit key first: this
+        // test's audit records need not verify)
+        let _ =
+            audit_chain::install_key(audit_chain::load_or_create_key_file(&dir.path().join("data/audit.key")).unwrap());
+        crypto::install(crypto::load_or_create_key_file(&key_file).unwrap());
+        let db = Db::connect(&url).await.unwrap();
+        let u = users::find_by_login(&db, "staff").await.unwrap().unwrap();
+        let me: Actor = auth::actor_of(&u, None);
+        let b32 = auth::totp_begin(&db, &me).await.unwrap();
+        let secret = totp::base32_decode(&b32).unwrap();
+        auth::totp_confirm(&db, &me, &totp::code_at(&secret, totp::current_step() - 1)).await.unwrap();
+        db.close().await;
+        secret
+    });
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_kaifaqu"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("KAIFAQU_DATABASE_URL")
+        .env_remove("KAIFAQU_CONFIG")
+        .env("KAIFAQU_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("the server printed its address").unwrap();
+        if let Some(i) = line.find("http://") {
+            break line[i..].split_whitespace().next().unwrap().trim_end_matches('/').to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+
+    let step = totp::current_step();
+    let before = rt.block_on(http_login(&base, "staff", &password, &totp::code_at(&secret, step)));
+    let o = kaifaqu(dir.path(), &["keys", "rotate"]);
+    let rotated = text(&o);
+    // the same server, not restarted: the secret is under key 2 now
+    let after = rt.block_on(http_login(&base, "staff", &password, &totp::code_at(&secret, step + 1)));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(o.status.success(), "{rotated}");
+    assert!(rotated.contains("1 个加密值已改用新密钥"), "{rotated}");
+    assert_eq!(before, 303, "TOTP login before the rotation");
+    assert_eq!(after, 303, "TOTP login after the rotation, same server process");
+    let stored = rt.block_on(async {
+        let db = Db::connect(&url).await.unwrap();
+        let v = stored_secret(&db).await;
+        db.close().await;
+        v
+    });
+    assert_eq!(crypto::key_id_of(&stored), Some(2));
+    println!("key rotation with the server running: TOTP login 303 before, rotated to key 2, 303 after (no restart)");
 }

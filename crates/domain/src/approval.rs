@@ -194,6 +194,26 @@ pub struct PowerForm {
     #[serde(deserialize_with = "de_flag")]
     #[schema(value_type = bool)]
     pub commitment: String,
+    /// The version an edit was made on (edits; ignored on create and import). A stale one is
+    /// refused with 409.
+    #[serde(deserialize_with = "de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
+}
+
+/// Deserializes an optimistic version given as a number or as text (null: none).
+fn de_version<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum V {
+        N(i64),
+        S(String),
+    }
+    Ok(match Option::<V>::deserialize(d)? {
+        Some(V::N(n)) => n.to_string(),
+        Some(V::S(s)) => s,
+        None => String::new(),
+    })
 }
 
 /// A checked power.

@@ -47,6 +47,7 @@ pub mod land;
 pub mod money;
 pub mod password;
 pub mod per_mu;
+pub mod personal;
 pub mod project;
 pub mod project_code;
 pub mod role;

@@ -3,8 +3,8 @@
 //! (OWASP ASVS 5.0 V6.2): at least 12 characters, no composition rules, no periodic change. Both:
 //! not containing the login name; not a common password nor one built on a common
 //! password ("P@ssw0rd!" is "password" dressed up); not containing the unit's own words (the
-//! zone's name, 管委会, 经开区 …). Up to 128 characters of any script are accepted and every
-//! character counts (no truncation).
+//! zone's name, its place name also in pinyin — 襄垣: xiangyuan, xy —, 管委会, 经开区 …). Up to
+//! 128 characters of any script are accepted and every character counts (no truncation).
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -124,21 +124,84 @@ fn common(password: &str) -> Option<&'static str> {
 }
 
 /// The words a zone's passwords must not contain: the unit words and the zone's own name and
-/// place name.
+/// place name, the place name also in pinyin, whole and as initials (襄垣 → `xiangyuan`, `xy`),
+/// and the whole name's initials (襄垣经济技术开发区 → `xyjjjskfq`).
 pub fn context_words(zone_name: Option<&str>) -> Vec<String> {
     let mut words: Vec<String> = UNIT_WORDS.iter().map(|w| w.to_string()).collect();
     if let Some(name) = zone_name.map(str::trim).filter(|n| !n.is_empty()) {
         words.push(name.to_string());
+        let mut place_words = Vec::new();
         for suffix in ZONE_SUFFIXES {
             if let Some(place) = name.strip_suffix(suffix)
                 && place.chars().count() >= 2
             {
-                words.push(place.to_string());
+                place_words.push(place.to_string());
+                for (full, initials) in pinyin_of(place) {
+                    place_words.push(full);
+                    place_words.push(initials);
+                }
                 break;
             }
         }
+        words.extend(pinyin_of(name).into_iter().map(|(_, initials)| initials).filter(|i| i.len() >= 4));
+        words.extend(place_words);
     }
+    let mut seen = HashSet::new();
+    words.retain(|w| seen.insert(w.clone()));
     words
+}
+
+/// At most this many readings of a name (a character with two readings doubles them).
+const MAX_READINGS: usize = 8;
+
+/// The readings of `text` in plain pinyin (no tones, ü as v), each whole and as initials:
+/// 襄垣 → [("xiangyuan", "xy")]; a character with several readings (长: chang, zhang) gives one
+/// reading per combination, at most [`MAX_READINGS`]. Empty when a character has no pinyin.
+pub fn pinyin_of(text: &str) -> Vec<(String, String)> {
+    use pinyin::ToPinyinMulti;
+    let mut readings: Vec<(String, String)> = vec![(String::new(), String::new())];
+    for (c, multi) in text.chars().zip(text.to_pinyin_multi()) {
+        let Some(multi) = multi else {
+            if c.is_whitespace() {
+                continue;
+            }
+            return Vec::new();
+        };
+        let mut next = Vec::new();
+        for (i, p) in multi.into_iter().enumerate() {
+            let plain = p.plain().replace('ü', "v");
+            for (full, initials) in &readings {
+                // the first reading of every character always, others while there is room
+                if i > 0 && next.len() >= MAX_READINGS {
+                    break;
+                }
+                next.push((
+                    format!("{full}{plain}"),
+                    format!("{initials}{}", plain.chars().next().unwrap_or_default()),
+                ));
+            }
+        }
+        next.truncate(MAX_READINGS.max(1));
+        readings = next;
+    }
+    readings.retain(|(full, _)| !full.is_empty());
+    let mut seen = HashSet::new();
+    readings.retain(|r| seen.insert(r.clone()));
+    readings
+}
+
+/// Whether `password` (lower case) carries the context word `word`. Short Latin words (the
+/// initials of a two- or three-character place name, `xy`) count only as a whole run of letters
+/// (`Xy@2025` yes, `Proxy#2025` no); longer words anywhere.
+fn carries(password: &str, word: &str) -> bool {
+    let word = word.trim().to_lowercase();
+    if word.is_empty() {
+        return false;
+    }
+    if word.len() <= 3 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+        return password.split(|c: char| !c.is_ascii_alphabetic()).any(|run| run == word);
+    }
+    password.contains(&word)
 }
 
 /// Checks a new password with only the unit words as context; see [`check_in`].
@@ -176,7 +239,7 @@ pub fn check_with(profile: Profile, password: &str, login_name: &str, context: &
     if !login.is_empty() && lower.contains(&login) {
         return Err("密码不能包含登录名".into());
     }
-    if let Some(word) = context.iter().find(|w| !w.trim().is_empty() && lower.contains(&w.trim().to_lowercase())) {
+    if let Some(word) = context.iter().find(|w| carries(&lower, w)) {
         return Err(format!("密码不能包含单位名称或“{}”这类人人都想得到的词", word.trim()));
     }
     if let Some(why) = common(password) {
@@ -225,6 +288,40 @@ mod tests {
             assert!(e.contains("单位名称"), "{p}: {e}");
         }
         assert!(check_in("襄垣Tq7#mZ2v", "wang", &context_words(None)).is_ok(), "another zone's name is not a rule");
+    }
+
+    #[test]
+    fn the_zones_name_in_pinyin_is_a_context_word() {
+        assert_eq!(pinyin_of("襄垣"), vec![("xiangyuan".to_string(), "xy".to_string())]);
+        let ctx = context_words(Some("襄垣经济技术开发区"));
+        for w in ["xiangyuan", "xy", "xyjjjskfq"] {
+            assert!(ctx.iter().any(|c| c == w), "{w} missing from {ctx:?}");
+        }
+        let refused = [
+            "Xiangyuan@2025",
+            "XIANGYUAN#2025a",
+            "Tq7#xiangyuanQ",
+            "Xy@20252025",
+            "xy#Tq7mZ2v",
+            "Tq7!XY!mZ2v",
+            "Xyjjjskfq#1",
+        ];
+        for p in refused {
+            let e = check_in(p, "wang", &ctx).unwrap_err();
+            assert!(e.contains("单位名称"), "{p}: {e}");
+        }
+        // the initials only as a word of their own: "proxy" is not the place's initials
+        for p in ["Proxy#2025q", "Galaxy-Tq7#m", "Oxygen9#Tq7"] {
+            assert!(check_in(p, "wang", &ctx).is_ok(), "{p} refused");
+        }
+        println!("A2 pinyin: 襄垣 → xiangyuan / xy / xyjjjskfq; {} dressed-up passwords refused", refused.len());
+        // several readings: 长治 is changzhi (and zhangzhi), both refused
+        let cz = pinyin_of("长治");
+        assert!(cz.iter().any(|(f, i)| f == "changzhi" && i == "cz"), "{cz:?}");
+        assert!(check_in("Changzhi#2025", "wang", &context_words(Some("长治高新技术产业开发区"))).is_err());
+        // no pinyin for Latin text; a long name stays within the reading limit
+        assert!(pinyin_of("ABC").is_empty());
+        assert!(pinyin_of("长长长长长长").len() <= MAX_READINGS);
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub enum Permission {
     ReadAudit,
     /// Manage user accounts: create, assign roles, activate/deactivate, reset passwords.
     ManageSecurity,
+    /// See personal data whole (phone numbers, 身份证号码); without it pages, the API, exports
+    /// and reports show them masked (`138****5678`). The committee's own staff, leaders and the
+    /// system admin hold it; read-only accounts, the city and the audit and security duties do not.
+    ReadPersonal,
 }
 
 impl Role {
@@ -86,17 +90,19 @@ impl Role {
             Permission::Administer => matches!(self, Role::Admin),
             Permission::ReadAudit => matches!(self, Role::AuditAdmin),
             Permission::ManageSecurity => matches!(self, Role::SecurityAdmin),
+            Permission::ReadPersonal => matches!(self, Role::Admin | Role::Leader | Role::Staff),
         }
     }
 }
 
 impl Permission {
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 6] = [
         Permission::Read,
         Permission::Write,
         Permission::Administer,
         Permission::ReadAudit,
         Permission::ManageSecurity,
+        Permission::ReadPersonal,
     ];
 
     pub fn label(self) -> &'static str {
@@ -106,6 +112,7 @@ impl Permission {
             Permission::Administer => "系统管理",
             Permission::ReadAudit => "查看审计日志",
             Permission::ManageSecurity => "账号与安全管理",
+            Permission::ReadPersonal => "查看完整个人信息",
         }
     }
 }
@@ -131,6 +138,12 @@ mod tests {
         }
         assert!(Role::Staff.has(Permission::Write));
         assert!(!Role::Staff.has(Permission::Administer));
+    }
+
+    #[test]
+    fn personal_data_whole_only_for_the_committee_s_own_people() {
+        let whole: Vec<Role> = Role::ALL.into_iter().filter(|r| r.has(Permission::ReadPersonal)).collect();
+        assert_eq!(whole, vec![Role::Admin, Role::Leader, Role::Staff]);
     }
 
     #[test]

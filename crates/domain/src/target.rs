@@ -344,6 +344,10 @@ impl Unit {
         if v > MAX_VALUE {
             return Err(format!("{label}“{raw}”数值过大"));
         }
+        // a sign behind other whitespace ("\u{b}-2") reaches the number parsers (found by fuzzing)
+        if v < 0 {
+            return Err(format!("{label}“{raw}”不能为负数"));
+        }
         Ok(v)
     }
 
@@ -674,6 +678,13 @@ pub fn judge(f: &Facts) -> Judgement {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_sign_behind_other_whitespace_is_still_negative() {
+        let u = Unit::Fixed { unit: "亿元".into(), decimals: 2 };
+        assert!(u.parse("目标值", ",\u{b}-2").unwrap_err().contains("负数"));
+        assert_eq!(u.parse("目标值", "2"), Ok(20_000));
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -85,6 +85,8 @@ fn file_error(reason: String) -> Vec<CellError> {
 
 /// Reads the first sheet: each power with its 1-based sheet row. Blank rows are skipped.
 pub fn import(bytes: &[u8]) -> Result<Vec<(u32, PowerRow)>, Vec<CellError>> {
+    // the upload gate first, as every import (found by fuzz/xlsx_bytes: this one skipped it)
+    crate::untrusted::check(bytes).map_err(|r| file_error(r.0))?;
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e| file_error(format!("无法读取 Excel 文件，请上传 .xlsx、.xls 或 .ods 格式的表格（{e}）")))?;
     let name = wb.sheet_names().first().cloned().ok_or_else(|| file_error("表格中没有工作表".into()))?;
@@ -201,6 +203,13 @@ pub fn error_workbook(bytes: &[u8], errors: &[CellError]) -> Result<Vec<u8>, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uploads_pass_the_gate_first() {
+        let gate = crate::untrusted::check(b"").unwrap_err().0;
+        let e = import(b"").unwrap_err();
+        assert!(e[0].reason.contains(&gate), "{e:?}");
+    }
 
     fn row(i: usize) -> PowerRow {
         PowerRow {

@@ -33,6 +33,8 @@ pub struct Power {
     pub promised_days: i32,
     pub commitment: bool,
     pub active: bool,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
 }
 
 pub(crate) fn to_power(m: approval_power::Model) -> Power {
@@ -48,6 +50,7 @@ pub(crate) fn to_power(m: approval_power::Model) -> Power {
         promised_days: m.promised_days,
         commitment: m.commitment,
         active: m.active,
+        version: m.version,
     }
 }
 
@@ -63,6 +66,7 @@ impl Power {
             statutory_days: self.statutory_days.to_string(),
             promised_days: self.promised_days.to_string(),
             commitment: if self.commitment { "1" } else { "" }.to_string(),
+            version: self.version.to_string(),
         }
     }
 }
@@ -248,14 +252,17 @@ async fn find_writable(db: &Db, actor: &Actor, id: i64) -> Result<approval_power
     Ok(m)
 }
 
+/// Saves an edit made on version `version` (`""`: the current one), claimed first.
 async fn save(
     db: &Db,
     actor: &Actor,
     before: approval_power::Model,
-    am: approval_power::ActiveModel,
+    mut am: approval_power::ActiveModel,
+    version: &str,
     summary: String,
 ) -> Result<Power, StoreError> {
     let txn = db.conn.begin().await?;
+    am.version = Set(crate::versions::claim(&txn, "approval_powers", before.id, version, before.version).await?);
     let after = am.update(&txn).await.map_err(|e| StoreError::unique_as(e, "name", DUPLICATE))?;
     audit::append(
         &txn,
@@ -283,7 +290,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &PowerForm) -> Result<Po
     apply(&mut am, &v);
     am.updated_at = Set(chrono::Utc::now());
     let summary = format!("修改审批事项：{}", v.name);
-    save(db, actor, m, am, summary).await
+    save(db, actor, m, am, &f.version, summary).await
 }
 
 /// Deactivates (or reactivates) a power: it stays on its cases but new cases cannot use it.
@@ -293,7 +300,7 @@ pub async fn set_active(db: &Db, actor: &Actor, id: i64, active: bool) -> Result
     am.active = Set(active);
     am.updated_at = Set(chrono::Utc::now());
     let summary = format!("{}审批事项：{}", if active { "启用" } else { "停用" }, m.name);
-    save(db, actor, m, am, summary).await
+    save(db, actor, m, am, "", summary).await
 }
 
 pub async fn deactivate(db: &Db, actor: &Actor, id: i64) -> Result<Power, StoreError> {
@@ -413,6 +420,8 @@ pub async fn import(
                 am.active = Set(true);
                 if !same {
                     am.updated_at = Set(now);
+                    // an import is an edit too: an editor holding the old version is refused
+                    am.version = Set(crate::versions::claim(&txn, "approval_powers", m.id, "", m.version).await?);
                     am.update(&txn).await?;
                     changed += 1;
                 } else {
@@ -435,6 +444,7 @@ pub async fn import(
             let mut am = m.clone().into_active_model();
             am.active = Set(false);
             am.updated_at = Set(now);
+            am.version = Set(crate::versions::claim(&txn, "approval_powers", m.id, "", m.version).await?);
             am.update(&txn).await?;
             deactivated += 1;
         }

@@ -143,6 +143,13 @@ pub async fn purge(
     }
     let report = audit_chain::purge_in(&txn, before, now).await?;
     audit_chain::restore_after_purge(&txn).await?;
+    // the boundaries just written must hold: a record from before the chain left below one
+    // (only if the clock once ran backwards) would make the log fail verification
+    if let Some(p) = audit_chain::left_below_boundaries(&txn).await? {
+        return Err(StoreError::Config(format!(
+            "清理后仍有记录位于清理边界之下（{p}），不予清理：请先用 kaifaqu audit verify 查明"
+        )));
+    }
     let anchors: Vec<Value> = report
         .chains
         .iter()
@@ -259,8 +266,26 @@ fn to_record(m: audit_log::Model) -> AuditRecord {
         entity_id: m.entity_id,
         action: m.action,
         summary: m.summary,
-        changes: serde_json::from_str(&m.changes).unwrap_or_default(),
+        changes: mask_personal(serde_json::from_str(&m.changes).unwrap_or_default()),
     }
+}
+
+/// Phone numbers in the changes, masked for every reader: records written since schema 15 hold
+/// them masked already, older ones whole — the log is append-only, so it is masked as it is read
+/// (the chain's verifier reads the stored rows, not these).
+fn mask_personal(mut changes: Vec<FieldChange>) -> Vec<FieldChange> {
+    use kaifaqu_domain::personal::{is_masked, mask_phone};
+    for c in changes.iter_mut().filter(|c| matches!(c.field.as_str(), "phone" | "contact_phone")) {
+        for v in [&mut c.before, &mut c.after] {
+            if let serde_json::Value::String(s) = v
+                && !s.trim().is_empty()
+                && !is_masked(s)
+            {
+                *v = serde_json::Value::String(mask_phone(s));
+            }
+        }
+    }
+    changes
 }
 
 /// The history of one record (its "历史" tab), oldest first.
@@ -329,4 +354,24 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<AuditRecord>,
         Scope::City { .. } => false,
     };
     Ok(visible.then(|| to_record(m)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_in_old_records_are_masked_as_read() {
+        let changes = vec![
+            FieldChange { field: "contact_phone".into(), before: Value::Null, after: "13812345678".into() },
+            FieldChange { field: "phone".into(), before: "0355-7000003".into(), after: "138****5678".into() },
+            FieldChange { field: "name".into(), before: "甲".into(), after: "13812345678".into() },
+        ];
+        let m = mask_personal(changes);
+        assert_eq!(m[0].after, Value::from("138****5678"));
+        assert_eq!(m[0].before, Value::Null);
+        assert_eq!(m[1].before, Value::from("0355-***0003"));
+        assert_eq!(m[1].after, Value::from("138****5678"), "already masked: unchanged");
+        assert_eq!(m[2].after, Value::from("13812345678"), "only the personal-data fields");
+    }
 }

@@ -17,12 +17,15 @@
 //! Retention (等保 / 网络安全法: at least six months): [`purge`] removes a prefix of each chain
 //! older than a cut-off at least [`RETENTION_DAYS`] days back, only when every chain verifies,
 //! and leaves an anchor per chain in `audit_chain_anchors` — the position and hash of the last
-//! removed record with a MAC over them under the chain key — from which [`verify`] restarts the
-//! chain. The log stays append-only for everything else: on SQLite the purge drops and recreates
-//! the `audit_log_no_delete` trigger inside its own transaction (no other connection ever sees it
-//! missing: SQLite has one writer and the change commits with the trigger back); on PostgreSQL the
-//! trigger lets a DELETE through only in a transaction that set `kaifaqu.audit_purge` with
-//! SET LOCAL (migration 11). The purge itself is an audit record.
+//! removed record and its id (the boundary, schema 20), with a MAC over them under the chain key —
+//! from which [`verify`] restarts the chain; any record found at or below a boundary afterwards
+//! (with or without a chain position) is reported as forged. The log stays append-only for
+//! everything else: on SQLite the purge drops and recreates the `audit_log_no_delete` trigger
+//! inside its own transaction (no other connection ever sees it missing: SQLite has one writer
+//! and the change commits with the trigger back); on PostgreSQL the trigger lets a DELETE through
+//! only in a transaction that set `kaifaqu.audit_purge` with SET LOCAL (migration 11) **and** runs
+//! as the table's owner, the migrating role, never the application's role (migration 19). The
+//! purge itself is an audit record.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -109,7 +112,7 @@ fn parse_hex_key(s: &str) -> Option<[u8; KEY_LEN]> {
 }
 
 /// HMAC-SHA256 (RFC 2104) of `msg` under `key` (at most one block, 64 bytes).
-fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     let mut block = [0u8; 64];
     block[..key.len()].copy_from_slice(key);
     let ipad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
@@ -323,26 +326,15 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> Result<VerifyReport, StoreE
     let mut report = VerifyReport { chains: heads.len() as u64, ..Default::default() };
     for (chain, head_seq, head_hash) in heads {
         let start = match anchors.iter().find(|a| a.chain == chain) {
-            Some(a) if a.mac != anchor_mac(a.chain, a.seq, &a.hash, &a.purged_before) => {
+            Some(a) if a.mac != anchor_mac(a.chain, a.seq, &a.hash, &a.purged_before, a.boundary) => {
                 report.problems.push(ChainProblem { chain, seq: a.seq, record_id: None, kind: ProblemKind::Anchor });
                 continue;
             }
             Some(a) => {
                 // a record placed at or below the anchor after the purge is forged: verify_chain
                 // starts above the anchor and would never read it
-                let mut below = audit_log::Entity::find().filter(audit_log::Column::ChainSeq.lte(a.seq));
-                below = if chain == 0 {
-                    below.filter(audit_log::Column::ZoneId.is_null())
-                } else {
-                    below.filter(audit_log::Column::ZoneId.eq(chain))
-                };
-                if let Some(m) = below.order_by_asc(audit_log::Column::Id).one(conn).await? {
-                    report.problems.push(ChainProblem {
-                        chain,
-                        seq: m.chain_seq.unwrap_or(0),
-                        record_id: Some(m.id),
-                        kind: ProblemKind::Unexpected,
-                    });
+                if let Some(p) = forged_below(conn, a).await? {
+                    report.problems.push(p);
                     continue;
                 }
                 (a.seq + 1, a.hash.clone())
@@ -368,8 +360,21 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> Result<VerifyReport, StoreE
         .order_by_asc(audit_log::Column::Id)
         .all(conn)
         .await?;
+    // below a purge's boundary nothing from before the chain is left (see `unchained_boundary`)
+    let boundary = unchained_boundary(&anchors);
     for m in unchained {
         match first_chained {
+            _ if boundary.is_some_and(|b| m.id <= b) => {
+                let chain = chain_of(m.zone_id);
+                if !report.problems.iter().any(|p| p.chain == chain) {
+                    report.problems.push(ChainProblem {
+                        chain,
+                        seq: 0,
+                        record_id: Some(m.id),
+                        kind: ProblemKind::Unexpected,
+                    });
+                }
+            }
             Some(first) if m.id > first => {
                 let chain = chain_of(m.zone_id);
                 if !report.problems.iter().any(|p| p.chain == chain) {
@@ -386,6 +391,60 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> Result<VerifyReport, StoreE
     }
     report.problems.sort_by_key(|p| p.chain);
     Ok(report)
+}
+
+/// The first record of `a`'s chain that a purge should have left nothing of: one at or below the
+/// anchor's position, or (when the anchor has a boundary) with an id at or below the boundary —
+/// a forged record with or without a chain position in an id the purge freed.
+async fn forged_below<C: ConnectionTrait>(conn: &C, a: &Anchor) -> Result<Option<ChainProblem>, StoreError> {
+    let mut cond = sea_orm::Condition::any().add(audit_log::Column::ChainSeq.lte(a.seq));
+    if let Some(b) = a.boundary {
+        cond = cond.add(audit_log::Column::Id.lte(b));
+    }
+    let mut below = audit_log::Entity::find().filter(cond);
+    below = if a.chain == 0 {
+        below.filter(audit_log::Column::ZoneId.is_null())
+    } else {
+        below.filter(audit_log::Column::ZoneId.eq(a.chain))
+    };
+    Ok(below.order_by_asc(audit_log::Column::Id).one(conn).await?.map(|m| ChainProblem {
+        chain: a.chain,
+        seq: m.chain_seq.unwrap_or(0),
+        record_id: Some(m.id),
+        kind: ProblemKind::Unexpected,
+    }))
+}
+
+/// The id at or below which no record without a chain position may exist: the largest purge
+/// boundary. Records from before the chain began are older than every chained record, so a purge
+/// that removed chained records up to an id removed them as well ([`crate::audit::purge`] refuses
+/// to leave one behind).
+fn unchained_boundary(anchors: &[Anchor]) -> Option<i64> {
+    anchors.iter().filter_map(|a| a.boundary).max()
+}
+
+/// After a purge, inside its transaction: the first record left at or below a boundary, if any
+/// (the purge is then refused rather than leave a log that does not verify).
+pub(crate) async fn left_below_boundaries<C: ConnectionTrait>(conn: &C) -> Result<Option<ChainProblem>, StoreError> {
+    let anchors = anchors(conn).await?;
+    for a in &anchors {
+        if let Some(p) = forged_below(conn, a).await? {
+            return Ok(Some(p));
+        }
+    }
+    let Some(b) = unchained_boundary(&anchors) else { return Ok(None) };
+    let left = audit_log::Entity::find()
+        .filter(audit_log::Column::ChainSeq.is_null())
+        .filter(audit_log::Column::Id.lte(b))
+        .order_by_asc(audit_log::Column::Id)
+        .one(conn)
+        .await?;
+    Ok(left.map(|m| ChainProblem {
+        chain: chain_of(m.zone_id),
+        seq: 0,
+        record_id: Some(m.id),
+        kind: ProblemKind::Unexpected,
+    }))
 }
 
 /// Checks `chain` from position `start.0` (after the hash `start.1`: a purge anchor's, or "" at
@@ -472,13 +531,21 @@ pub struct Anchor {
     pub hash: String,
     /// The cut-off of the purge that set it (RFC 3339).
     pub purged_before: String,
+    /// The id of the chain's last removed record: nothing of the chain may exist at or below it
+    /// (schema 20; `None` for an anchor written before).
+    pub boundary: Option<i64>,
     #[serde(skip)]
     pub mac: String,
 }
 
-/// The MAC that binds an anchor to the chain key.
-fn anchor_mac(chain: i64, seq: i64, hash: &str, purged_before: &str) -> String {
-    hex(&hmac_sha256(key(), format!("anchor\n{chain}\n{seq}\n{hash}\n{purged_before}").as_bytes()))
+/// The MAC that binds an anchor to the chain key (and its boundary, when it has one: an anchor
+/// from before schema 20 keeps the MAC it was written with).
+fn anchor_mac(chain: i64, seq: i64, hash: &str, purged_before: &str, boundary: Option<i64>) -> String {
+    let mut msg = format!("anchor\n{chain}\n{seq}\n{hash}\n{purged_before}");
+    if let Some(b) = boundary {
+        msg.push_str(&format!("\nboundary {b}"));
+    }
+    hex(&hmac_sha256(key(), msg.as_bytes()))
 }
 
 /// Every chain's anchor (chains never purged have none).
@@ -487,7 +554,7 @@ pub async fn anchors<C: ConnectionTrait>(conn: &C) -> Result<Vec<Anchor>, StoreE
     Ok(conn
         .query_all_raw(Statement::from_string(
             backend,
-            "SELECT chain, seq, hash, purged_before, mac FROM audit_chain_anchors ORDER BY chain",
+            "SELECT chain, seq, hash, purged_before, boundary, mac FROM audit_chain_anchors ORDER BY chain",
         ))
         .await?
         .into_iter()
@@ -497,6 +564,7 @@ pub async fn anchors<C: ConnectionTrait>(conn: &C) -> Result<Vec<Anchor>, StoreE
                 seq: r.try_get("", "seq")?,
                 hash: r.try_get("", "hash")?,
                 purged_before: r.try_get("", "purged_before")?,
+                boundary: r.try_get("", "boundary")?,
                 mac: r.try_get("", "mac")?,
             })
         })
@@ -566,6 +634,7 @@ pub(crate) async fn purge_in<C: ConnectionTrait>(
             return Err(StoreError::Config(format!("审计链 {chain} 第 {last} 条记录缺失，不能清理")));
         };
         let hash = m.chain_hash.unwrap_or_default();
+        let boundary = Some(m.id);
         let deleted = {
             let mut d = audit_log::Entity::delete_many().filter(audit_log::Column::ChainSeq.lte(last));
             d = if chain == 0 {
@@ -575,16 +644,22 @@ pub(crate) async fn purge_in<C: ConnectionTrait>(
             };
             d.exec(txn).await?.rows_affected
         };
-        let anchor =
-            Anchor { chain, seq: last, mac: anchor_mac(chain, last, &hash, &cut), hash, purged_before: cut.clone() };
+        let anchor = Anchor {
+            chain,
+            seq: last,
+            mac: anchor_mac(chain, last, &hash, &cut, boundary),
+            hash,
+            purged_before: cut.clone(),
+            boundary,
+        };
         txn.execute_raw(Statement::from_sql_and_values(
             backend,
             sql(
                 backend,
-                "INSERT INTO audit_chain_anchors (chain, seq, hash, purged_before, purged_at, mac) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, \
+                "INSERT INTO audit_chain_anchors (chain, seq, hash, purged_before, purged_at, mac, boundary) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, \
                  hash = excluded.hash, purged_before = excluded.purged_before, purged_at = excluded.purged_at, \
-                 mac = excluded.mac",
+                 mac = excluded.mac, boundary = excluded.boundary",
             ),
             [
                 Value::from(chain),
@@ -593,6 +668,7 @@ pub(crate) async fn purge_in<C: ConnectionTrait>(
                 Value::from(cut.clone()),
                 Value::from(now.to_rfc3339()),
                 Value::from(anchor.mac.clone()),
+                Value::from(boundary),
             ],
         ))
         .await?;

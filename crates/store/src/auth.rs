@@ -40,7 +40,15 @@ pub struct AuthPolicy {
     /// (429) until the oldest failure leaves the window; counted by the web layer in memory.
     pub ip_max_failures: u32,
     pub ip_window: Duration,
+    /// Roles that must have a second factor (TOTP) enrolled: after the password such a user
+    /// reaches only the enrolment page until it is done (A5). Empty here; the configuration's
+    /// `[auth] totp_required_roles` fills it (by default the three duties, [`DUTY_ROLES`]).
+    pub totp_required: Vec<Role>,
 }
+
+/// 等保 level 3 asks a second factor of the administrators: the three duties 系统管理员,
+/// 审计管理员 and 安全管理员 — the default of `[auth] totp_required_roles`.
+pub const DUTY_ROLES: [Role; 3] = [Role::Admin, Role::AuditAdmin, Role::SecurityAdmin];
 
 impl Default for AuthPolicy {
     fn default() -> Self {
@@ -62,7 +70,13 @@ impl AuthPolicy {
             password_max_age: profile.max_age_days().map(Duration::days),
             ip_max_failures: 30,
             ip_window: Duration::minutes(15),
+            totp_required: Vec::new(),
         }
+    }
+
+    /// Whether `user` must enrol a second factor before anything else.
+    pub fn needs_totp_enrolment(&self, user: &User) -> bool {
+        !user.totp_enrolled && self.totp_required.contains(&user.role)
     }
 
     /// Whether the password of `m` is older than the profile allows.
@@ -285,7 +299,7 @@ fn refusal(locked: bool, active: bool, wrong: &'static str) -> &'static str {
 /// Checks a TOTP code against the stored secret and, if it matches a step later than the last
 /// one used, records that step — atomically, so two requests with one code cannot both pass.
 async fn accept_code(db: &Db, m: &user::Model, stored: &str, code: &str) -> Result<bool, StoreError> {
-    let secret = crypto::keyring().decrypt(stored, &crypto::totp_context(m.id))?;
+    let secret = crypto::decrypt(stored, &crypto::totp_context(m.id))?;
     let Some(step) = totp::verify(&secret, code, totp::current_step(), m.totp_last_step) else {
         return Ok(false);
     };
@@ -563,7 +577,7 @@ pub async fn totp_state(db: &Db, actor: &Actor) -> Result<TotpState, StoreError>
     }
     match &m.totp_pending {
         Some(p) => {
-            let secret = crypto::keyring().decrypt(p, &crypto::totp_pending_context(m.id))?;
+            let secret = crypto::decrypt(p, &crypto::totp_pending_context(m.id))?;
             Ok(TotpState::Pending { secret: totp::base32_encode(&secret) })
         }
         None => Ok(TotpState::Off),
@@ -592,7 +606,7 @@ pub async fn totp_confirm(db: &Db, actor: &Actor, code: &str) -> Result<(), Stor
     let Some(pending) = m.totp_pending.clone() else {
         return Err(Invalid::one("code", "请先点击“开始绑定”并用手机扫描二维码").into());
     };
-    let ring = crypto::keyring();
+    let ring = crypto::keyring_for(&pending);
     let secret = ring.decrypt(&pending, &crypto::totp_pending_context(m.id))?;
     let Some(step) = totp::verify(&secret, code, totp::current_step(), None) else {
         return Err(Invalid::one("code", "动态口令不正确：请输入手机验证器上当前显示的 6 位数字").into());

@@ -1,4 +1,5 @@
-//! Contacts with investors (对接记录): visits, receptions, calls, fairs.
+//! Contacts with investors (对接记录): visits, receptions, calls, fairs. An edit carries the
+//! record's optimistic `version` (a stale one is refused).
 
 use chrono::NaiveDate;
 use kaifaqu_domain::audit::Action;
@@ -33,6 +34,8 @@ pub struct Contact {
     pub summary: String,
     pub next_step: Option<String>,
     pub next_date: Option<NaiveDate>,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
 }
 
 impl Contact {
@@ -57,6 +60,7 @@ fn to_contact(m: contact::Model, l: &Lookups, projects: &std::collections::HashM
         summary: m.summary,
         next_step: m.next_step,
         next_date: m.next_date,
+        version: m.version,
     }
 }
 
@@ -82,6 +86,10 @@ pub struct ContactFormInput {
     pub summary: String,
     pub next_step: String,
     pub next_date: String,
+    /// The version the edit was made on (edits; empty: the current one). A stale one is refused.
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 struct Valid {
@@ -208,13 +216,26 @@ pub async fn create_in(db: &Db, actor: &Actor, zone_id: i64, f: &ContactFormInpu
 pub async fn update(db: &Db, actor: &Actor, id: i64, f: &ContactFormInput) -> Result<Contact, StoreError> {
     actor.require(Permission::Write)?;
     let before = contact::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
-    actor.write_zone(before.zone_id)?;
+    let zone_id = actor.write_zone(before.zone_id)?;
     let l = Lookups::load(db, before.zone_id).await?;
     let v = validate(db, before.zone_id, f, &l, before.team_id).await?;
+    let expected = StoreError::expected_version(&f.version, before.version)?;
     let txn = db.conn.begin().await?;
     let mut am = before.clone().into_active_model();
     apply(&mut am, v);
-    let after = am.update(&txn).await?;
+    am.version = Set(expected + 1);
+    // only the version the edit was made on may be overwritten; a stale edit changes nothing
+    let res = contact::Entity::update_many()
+        .set(am)
+        .filter(contact::Column::Id.eq(id))
+        .filter(contact::Column::ZoneId.eq(zone_id))
+        .filter(contact::Column::Version.eq(expected))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Stale);
+    }
+    let after = contact::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     audit::append(
         &txn,
         actor,

@@ -1,5 +1,6 @@
-//! Encryption at rest (issue 10 K1): one interface for every secret the database keeps (today the
-//! TOTP secrets). SM4 (GB/T 32907) in GCM mode — RustCrypto `sm4` inside `aes-gcm`'s generic
+//! Encryption at rest (issue 10 K1, L2): one interface for every secret the database keeps (the
+//! TOTP secrets, and the phone numbers through `sensitive`, which also takes its blind indexes
+//! from here). SM4 (GB/T 32907) in GCM mode — RustCrypto `sm4` inside `aes-gcm`'s generic
 //! `AesGcm<Sm4, U12>` — with a fresh 96-bit nonce per value and the value's place (table, column,
 //! row) as associated data, so a ciphertext copied into another row does not decrypt.
 //!
@@ -9,7 +10,9 @@
 //!
 //! Keys live in a key file outside the database, like the audit chain's key: one key a line,
 //! `<id> <32 hex digits>`, the last line being the active key; `kaifaqu keys rotate` appends a new
-//! key and re-encrypts every value. Without an installed key file (tests, tools) a fixed
+//! key and re-encrypts every value. A running server watches the file ([`install_file`]): it
+//! reads it again when a value names a key it lacks, and picks up a new active key within a
+//! second, so a rotation needs no restart. Without an installed key file (tests, tools) a fixed
 //! development key is used.
 
 use std::path::Path;
@@ -115,6 +118,17 @@ impl Keyring {
         String::from_utf8(self.decrypt(stored, context)?).map_err(|_| crypto_err("内容不是文本"))
     }
 
+    /// The blind index of a normalised value (issue 10, L2): HMAC-SHA256 under a key derived
+    /// from the keyring's first key — which a rotation keeps, so indexes survive rotations — and
+    /// bound to the value's kind (`phone`, `id`), in hex. Equal values give equal indexes, so a
+    /// search for an exact number is one indexed lookup; the number cannot be read back from it
+    /// without the key.
+    pub fn blind_index(&self, kind: &str, normalised: &str) -> String {
+        let first = self.keys.first().map(|(_, k)| *k).unwrap_or(DEVELOPMENT_KEY);
+        let key = crate::audit_chain::hmac_sha256(&first, b"kaifaqu blind index v1");
+        hex(&crate::audit_chain::hmac_sha256(&key, format!("{kind}\n{normalised}").as_bytes()))
+    }
+
     /// The key file's text: one `<id> <hex>` line per key, the active key last.
     pub fn to_file_text(&self) -> String {
         let mut s =
@@ -178,15 +192,101 @@ pub fn key_id_of(stored: &str) -> Option<u32> {
 
 static INSTALLED: RwLock<Option<Arc<Keyring>>> = RwLock::new(None);
 
-/// Installs the deployment's keyring for this process (`kaifaqu` does it before opening the
-/// database; `kaifaqu keys rotate` installs the rotated one).
+/// Installs `ring` for this process, as it is (tests, tools; `kaifaqu keys rotate` installs the
+/// rotated one). A key file being watched ([`install_file`]) is no longer watched.
 pub fn install(ring: Keyring) {
+    *WATCHED.lock().unwrap_or_else(|e| e.into_inner()) = None;
     *INSTALLED.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(ring));
 }
 
-/// The installed keyring, or the development keyring.
+/// Reads (or creates) the key file, installs its keyring and keeps watching the file, so that a
+/// running server picks up `kaifaqu keys rotate` (run by another process) without a restart: a
+/// value naming a key id the keyring lacks makes it look at the file at once, and
+/// [`keyring`] looks at most once a second otherwise, so new values go under the newest key.
+/// "Looking" is one `stat`; the file is read again only when it changed (its inode, size or
+/// modification time: the rotation replaces it by a rename).
+pub fn install_file(path: &Path) -> Result<(), StoreError> {
+    let ring = load_or_create_key_file(path)?;
+    *INSTALLED.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(ring));
+    *WATCHED.lock().unwrap_or_else(|e| e.into_inner()) =
+        Some(Watched { path: path.to_path_buf(), stamp: stamp(path), checked: std::time::Instant::now() });
+    Ok(())
+}
+
+/// The key file behind the installed keyring, when it is watched.
+struct Watched {
+    path: std::path::PathBuf,
+    stamp: Option<Stamp>,
+    checked: std::time::Instant,
+}
+
+static WATCHED: std::sync::Mutex<Option<Watched>> = std::sync::Mutex::new(None);
+
+/// How often [`keyring`] looks at the watched key file.
+const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What tells a changed key file: inode (unix), size and modification time.
+type Stamp = (u64, u64, Option<std::time::SystemTime>);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let ino = std::os::unix::fs::MetadataExt::ino(&m);
+    #[cfg(not(unix))]
+    let ino = 0;
+    Some((ino, m.len(), m.modified().ok()))
+}
+
+/// Reloads the watched key file if it changed; `now` skips the once-a-second limit.
+fn refresh_from_file(now: bool) {
+    let mut guard = WATCHED.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(w) = guard.as_mut() else { return };
+    if !now && w.checked.elapsed() < CHECK_EVERY {
+        return;
+    }
+    w.checked = std::time::Instant::now();
+    let current = stamp(&w.path);
+    if current == w.stamp {
+        return;
+    }
+    match std::fs::read_to_string(&w.path).ok().and_then(|t| Keyring::from_file_text(&t)) {
+        Some(ring) => {
+            tracing::info!(keys = ?ring.ids(), active = ring.active_id(), "data-encryption key file reloaded");
+            *INSTALLED.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(ring));
+            w.stamp = current;
+        }
+        // half-written or unreadable: keep the keys we have and look again next time
+        None => tracing::warn!(path = %w.path.display(), "data-encryption key file changed but cannot be read"),
+    }
+}
+
+/// The installed keyring (reloaded first if its watched key file changed), or the development
+/// keyring.
 pub fn keyring() -> Arc<Keyring> {
+    refresh_from_file(false);
+    installed()
+}
+
+fn installed() -> Arc<Keyring> {
     INSTALLED.read().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_else(|| Arc::new(Keyring::development()))
+}
+
+/// The keyring to read `stored` with: when it names a key the installed keyring lacks (a
+/// rotation by another process), the watched key file is read again at once.
+pub fn keyring_for(stored: &str) -> Arc<Keyring> {
+    let ring = keyring();
+    match key_id_of(stored) {
+        Some(id) if ring.key(id).is_none() => {
+            refresh_from_file(true);
+            installed()
+        }
+        _ => ring,
+    }
+}
+
+/// Decrypts a stored value with [`keyring_for`] it.
+pub fn decrypt(stored: &str, context: &str) -> Result<Vec<u8>, StoreError> {
+    keyring_for(stored).decrypt(stored, context)
 }
 
 /// Reads the key file, creating it with one fresh key (readable by the owner only) when missing.
@@ -288,6 +388,10 @@ pub async fn reencrypt_all(db: &Db, ring: &Keyring) -> Result<Reencrypted, Store
         }
         am.update(&db.conn).await?;
     }
+    // the personal data columns (phone numbers), with their blind indexes
+    let personal = crate::sensitive::reencrypt_all(db, ring).await?;
+    out.values += personal.values;
+    out.already_current += personal.already_current;
     Ok(out)
 }
 
@@ -329,6 +433,29 @@ mod tests {
         let mut block = sm4::cipher::generic_array::GenericArray::from(key);
         Sm4::new(&key.into()).encrypt_block(&mut block);
         assert_eq!(hex(&block), "681edf34d206965e86b3e94f536e4246");
+    }
+
+    #[test]
+    fn a_watched_key_file_is_reloaded_after_a_rotation_by_another_process() {
+        let dir = std::env::temp_dir().join(format!("kfq-crypto-{}", crate::auth::random_hex(6)));
+        let path = dir.join("crypto.key");
+        install_file(&path).unwrap();
+        let first = keyring();
+        let old = first.encrypt(b"secret", "c").unwrap();
+        // another process rotates: a new file with keys 1 and 2 replaces this one
+        let second = Keyring::from_file_text(&std::fs::read_to_string(&path).unwrap()).unwrap().rotated().unwrap();
+        write_key_file(&path, &second).unwrap();
+        let new = second.encrypt(b"secret", "c").unwrap();
+        // a value under key 2 is read at once (no waiting for the once-a-second look)
+        assert_eq!(decrypt(&new, "c").unwrap(), b"secret");
+        assert_eq!(decrypt(&old, "c").unwrap(), b"secret");
+        assert_eq!(keyring().active_id(), 2, "new values go under the new key");
+        // a half-written file keeps the keys we have
+        std::fs::write(&path, "nonsense").unwrap();
+        refresh_from_file(true);
+        assert_eq!(keyring().ids(), vec![1, 2]);
+        install(Keyring::development());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

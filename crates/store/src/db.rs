@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sea_orm::sqlx::Connection;
@@ -74,6 +76,23 @@ pub struct Db {
     pub conn: DatabaseConnection,
     pub engine: Engine,
     url: String,
+    /// PostgreSQL: whether work outside `rls::scoped`/`rls::system` sees no zone's rows
+    /// (the web server) instead of all (tools, tests); shared by clones.
+    deny_unscoped: Arc<AtomicBool>,
+}
+
+/// How many connections a PostgreSQL pool opens at most.
+const PG_MAX_CONNECTIONS: u32 = 16;
+
+/// Copies the current task's zones (`rls`) into the connection's `kaifaqu.zones`.
+async fn set_zones(conn: &mut PgConnection, deny: &AtomicBool) -> Result<(), sea_orm::sqlx::Error> {
+    let (zones, read) = crate::rls::setting_now(deny.load(Ordering::Relaxed));
+    sea_orm::sqlx::query("SELECT set_config('kaifaqu.zones', $1, false), set_config('kaifaqu.read_zones', $2, false)")
+        .bind(zones)
+        .bind(read)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 impl Db {
@@ -85,7 +104,17 @@ impl Db {
 
     /// [`Db::connect`] with an explicit SQLite durability level.
     pub async fn connect_with(url: &str, synchronous: Synchronous) -> Result<Db, StoreError> {
+        Db::connect_inner(url, synchronous, PG_MAX_CONNECTIONS).await
+    }
+
+    /// A PostgreSQL connection with a pool of at most `max_connections` (tests of the pool).
+    pub async fn connect_pool(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+        Db::connect_inner(url, Synchronous::Full, max_connections).await
+    }
+
+    async fn connect_inner(url: &str, synchronous: Synchronous, pg_max: u32) -> Result<Db, StoreError> {
         let engine = Engine::from_url(url)?;
+        let deny_unscoped = Arc::new(AtomicBool::new(false));
         let conn = match engine {
             Engine::Sqlite => {
                 if let Some(path) = sqlite_path(url)
@@ -128,9 +157,23 @@ impl Db {
                     StoreError::Unreachable(format!("无法连接 PostgreSQL 数据库 {}：{e}", redact_url(url)))
                 })?;
                 let _ = probe.close().await;
+                // Row-level security (`rls`): every connection handed out carries the zones of
+                // the task that asked for it, set in the caller's future (sqlx runs both hooks
+                // inside `acquire`). The `set_config` round trip also proves the connection
+                // alive, so it replaces sqlx's ping before acquire.
+                let (on_connect, on_acquire) = (deny_unscoped.clone(), deny_unscoped.clone());
                 let pool = PgPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(pg_max)
                     .acquire_timeout(Duration::from_secs(10))
+                    .test_before_acquire(false)
+                    .after_connect(move |conn, _| {
+                        let deny = on_connect.clone();
+                        Box::pin(async move { set_zones(conn, &deny).await })
+                    })
+                    .before_acquire(move |conn, _| {
+                        let deny = on_acquire.clone();
+                        Box::pin(async move { set_zones(conn, &deny).await.map(|_| true) })
+                    })
                     .connect_with(opts)
                     .await
                     .map_err(|e| {
@@ -139,7 +182,18 @@ impl Db {
                 SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
             }
         };
-        Ok(Db { conn, engine, url: url.to_string() })
+        Ok(Db { conn, engine, url: url.to_string(), deny_unscoped })
+    }
+
+    /// From now on (for this `Db` and its clones), PostgreSQL work outside `rls::scoped` /
+    /// `rls::system` sees and writes no zone's rows. The web server's setting.
+    pub fn deny_unscoped(&self) {
+        self.deny_unscoped.store(true, Ordering::Relaxed);
+    }
+
+    /// The URL as given (with its password: not for logs).
+    pub(crate) fn raw_url(&self) -> &str {
+        &self.url
     }
 
     pub fn backend(&self) -> DatabaseBackend {

@@ -76,6 +76,11 @@ const USERS: &[(&str, &str, &str, Option<usize>)] = &[
     ("security", "安全管理员（示例）", "security_admin", Some(0)),
 ];
 
+/// The display name of a demo account, by its login.
+pub(crate) fn display_name_of(login: &str) -> Option<&'static str> {
+    USERS.iter().find(|u| u.0 == login).map(|u| u.1)
+}
+
 pub enum DemoOutcome {
     /// Loaded now: the one password of every demo account, shown only this once.
     Loaded {
@@ -114,7 +119,7 @@ pub async fn load(db: &Db) -> Result<DemoOutcome, StoreError> {
     let home = home.expect("at least one demo zone");
     let mut dept_ids = Vec::new();
     for (i, name) in DEPARTMENTS.iter().enumerate() {
-        let f = DepartmentForm { name: name.to_string(), sort_order: ((i + 1) * 10).to_string(), active: None };
+        let f = DepartmentForm { name: name.to_string(), sort_order: ((i + 1) * 10).to_string(), ..Default::default() };
         dept_ids.push(departments::create(db, &actor, home.id, &f).await?.id);
     }
     for (kind, values) in DICTIONARY {
@@ -123,7 +128,7 @@ pub async fn load(db: &Db) -> Result<DemoOutcome, StoreError> {
                 kind: kind.to_string(),
                 value: v.to_string(),
                 sort_order: ((i + 1) * 10).to_string(),
-                active: None,
+                ..Default::default()
             };
             dictionaries::create(db, &actor, home.id, &f).await?;
         }
@@ -153,4 +158,43 @@ pub async fn load(db: &Db) -> Result<DemoOutcome, StoreError> {
     crate::demo_targets::load(db, &actor, home.id).await?;
     crate::demo_tasks::load(db, &actor, home.id).await?;
     Ok(DemoOutcome::Loaded { password, accounts })
+}
+
+/// Gives another (demo) zone the demo zone's records: the same departments, dictionaries, users
+/// (the city user aside; logins get `login_suffix`, e.g. `admin_b`, all with `password`) and each
+/// module's demo records. For tests that need two zones with identical fixtures (isolation).
+pub async fn load_twin(db: &Db, zone_id: i64, login_suffix: &str, password: &str) -> Result<(), StoreError> {
+    let actor = Actor::system(DEMO_ACTOR);
+    let mut dept_ids = Vec::new();
+    for (i, name) in DEPARTMENTS.iter().enumerate() {
+        let f = DepartmentForm { name: name.to_string(), sort_order: ((i + 1) * 10).to_string(), ..Default::default() };
+        dept_ids.push(departments::create(db, &actor, zone_id, &f).await?.id);
+    }
+    for (kind, values) in DICTIONARY {
+        for (i, v) in values.iter().enumerate() {
+            let sort_order = ((i + 1) * 10).to_string();
+            let f = ItemForm { kind: kind.to_string(), value: v.to_string(), sort_order, ..Default::default() };
+            dictionaries::create(db, &actor, zone_id, &f).await?;
+        }
+    }
+    for (login, display, role, dept) in USERS.iter().filter(|u| u.2 != "city") {
+        let f = UserForm {
+            login_name: format!("{login}{login_suffix}"),
+            display_name: display.to_string(),
+            role: role.to_string(),
+            department_id: dept.map(|d| dept_ids[d].to_string()).unwrap_or_default(),
+            password: password.to_string(),
+            ..Default::default()
+        };
+        users::create(db, &actor, Some(Home::Zone(zone_id)), &f).await?;
+    }
+    crate::demo_projects::load(db, &actor, zone_id).await?;
+    crate::demo_safety::load(db, &actor, zone_id).await?;
+    crate::calendar::load_official_years(db, &actor, zone_id).await?;
+    crate::demo_approvals::load(db, &actor, zone_id).await?;
+    crate::demo_land::load(db, &actor, zone_id).await?;
+    crate::demo_per_mu::load(db, &actor, zone_id).await?;
+    crate::demo_targets::load(db, &actor, zone_id).await?;
+    crate::demo_tasks::load(db, &actor, zone_id).await?;
+    Ok(())
 }

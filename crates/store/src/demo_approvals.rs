@@ -245,7 +245,8 @@ pub(crate) async fn load(db: &Db, actor: &Actor, zone_id: i64) -> Result<(), Sto
     let now = Utc::now();
     let cal = crate::calendar::load_unchecked(&db.conn, zone_id).await?;
     let staff = user::Entity::find().filter(user::Column::ZoneId.eq(zone_id)).all(&db.conn).await?;
-    let agent = staff.iter().find(|u| u.login_name == "approval").map(|u| u.id);
+    let agent =
+        staff.iter().find(|u| Some(u.display_name.as_str()) == crate::demo::display_name_of("approval")).map(|u| u.id);
     let mut leaders: Vec<i64> = staff.iter().filter(|u| u.role == "leader").map(|u| u.id).collect();
     leaders.sort();
     let projects = project::Entity::find()

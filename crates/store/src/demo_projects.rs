@@ -380,6 +380,7 @@ pub async fn load(db: &Db, actor: &Actor, zone_id: i64) -> Result<(), StoreError
             attendees: "班子成员、各部门负责人、项目方代表".into(),
             minutes: "调度重点项目建设进度，协调解决项目落地建设中的实际问题。".into(),
             project_ids: vec![ruiheng.to_string(), ids[0].to_string(), ids[3].to_string()],
+            ..Default::default()
         },
     )
     .await?;

@@ -46,6 +46,7 @@ pub(crate) async fn load(db: &Db, actor: &Actor, zone_id: i64) -> Result<(), Sto
             leader_id: l.leader_id(leader).map(|i| i.to_string()).unwrap_or_default(),
             department_id: l.department_id(dept).map(|i| i.to_string()).unwrap_or_default(),
             notes: String::new(),
+            ..Default::default()
         };
         let t = targets::create_in(db, actor, zone_id, &f).await?;
         if name == "全年投产项目" {

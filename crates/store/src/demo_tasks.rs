@@ -221,12 +221,17 @@ const DONE: &[(usize, usize, &str)] = &[
     (8, 1, "2025-10-31"),
 ];
 
-/// The actor of a demo user (the role the account has, for the step rules).
-async fn actor_of(db: &Db, login: &str, fallback: &Actor) -> Result<Actor, StoreError> {
-    if login.is_empty() {
+/// The actor of a demo user (the role the account has, for the step rules): the zone's own
+/// account of that demo login, found by its display name (a twin zone's logins carry a suffix).
+async fn actor_of(db: &Db, zone_id: i64, login: &str, fallback: &Actor) -> Result<Actor, StoreError> {
+    let Some(name) = crate::demo::display_name_of(login) else {
         return Ok(fallback.clone());
-    }
-    let u = user::Entity::find().filter(user::Column::LoginName.eq(login)).one(&db.conn).await?;
+    };
+    let u = user::Entity::find()
+        .filter(user::Column::ZoneId.eq(zone_id))
+        .filter(user::Column::DisplayName.eq(name))
+        .one(&db.conn)
+        .await?;
     let Some(u) = u else { return Ok(fallback.clone()) };
     Ok(Actor {
         user_id: Some(u.id),
@@ -243,11 +248,10 @@ pub(crate) async fn load(db: &Db, actor: &Actor, zone_id: i64) -> Result<(), Sto
     let dept = |name: &str| l.department_id(name).map(|d| d.to_string()).unwrap_or_default();
     let mut ids = Vec::new();
     for (title, source, note, leader, department, collab, assigned, deadline, days, evidence, miles) in TASKS {
-        let leader_id = user::Entity::find()
-            .filter(user::Column::LoginName.eq(*leader))
-            .one(&db.conn)
-            .await?
-            .map(|u| u.id.to_string())
+        // the zone's own leader of that demo name (a twin zone's logins carry a suffix)
+        let leader_id = crate::demo::display_name_of(leader)
+            .and_then(|name| l.leader_id(name))
+            .map(|id| id.to_string())
             .unwrap_or_default();
         let f = TaskForm {
             title: title.to_string(),
@@ -273,7 +277,7 @@ pub(crate) async fn load(db: &Db, actor: &Actor, zone_id: i64) -> Result<(), Sto
         tasks::update_milestone(db, actor, ids[*i], ms.id, &f).await?;
     }
     for (i, action, date, login, note) in STEPS {
-        let who = actor_of(db, login, actor).await?;
+        let who = actor_of(db, zone_id, login, actor).await?;
         let f = StepForm { action: action.to_string(), date: date.to_string(), note: note.to_string() };
         tasks::step(db, &who, ids[*i], &f).await?;
     }

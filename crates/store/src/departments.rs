@@ -21,10 +21,19 @@ pub struct Department {
     pub name: String,
     pub sort_order: i32,
     pub active: bool,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
 }
 
 fn to_dept(m: department::Model) -> Department {
-    Department { id: m.id, zone_id: m.zone_id, name: m.name, sort_order: m.sort_order, active: m.active }
+    Department {
+        id: m.id,
+        zone_id: m.zone_id,
+        name: m.name,
+        sort_order: m.sort_order,
+        active: m.active,
+        version: m.version,
+    }
 }
 
 fn audit_view(m: &department::Model) -> serde_json::Value {
@@ -39,6 +48,9 @@ pub struct DepartmentForm {
     pub sort_order: String,
     #[serde(default)]
     pub active: Option<String>,
+    /// The version the edit was made on (edits; empty: the current one). A stale one is refused.
+    #[serde(default, deserialize_with = "crate::error::de_version")]
+    pub version: String,
 }
 
 impl DepartmentForm {
@@ -141,7 +153,9 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &DepartmentForm) -> Resu
     let before = find(db, actor, id).await?;
     let (name, sort_order, active) = f.validate()?;
     let txn = db.conn.begin().await?;
+    let version = crate::versions::claim(&txn, "departments", id, &f.version, before.version).await?;
     let mut am = before.clone().into_active_model();
+    am.version = Set(version);
     am.name = Set(name);
     am.sort_order = Set(sort_order);
     am.active = Set(active);

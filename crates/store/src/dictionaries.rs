@@ -36,6 +36,8 @@ pub struct DictionaryItem {
     pub value: String,
     pub sort_order: i32,
     pub active: bool,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
 }
 
 impl DictionaryItem {
@@ -52,6 +54,7 @@ fn to_item(m: dictionary_item::Model) -> DictionaryItem {
         value: m.value,
         sort_order: m.sort_order,
         active: m.active,
+        version: m.version,
     }
 }
 
@@ -69,6 +72,9 @@ pub struct ItemForm {
     pub sort_order: String,
     #[serde(default)]
     pub active: Option<String>,
+    /// The version the edit was made on (edits; empty: the current one). A stale one is refused.
+    #[serde(default, deserialize_with = "crate::error::de_version")]
+    pub version: String,
 }
 
 impl ItemForm {
@@ -184,7 +190,9 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &ItemForm) -> Result<Dic
     form.kind = before.kind.clone();
     let (_, value, sort_order, active) = form.validate()?;
     let txn = db.conn.begin().await?;
+    let version = crate::versions::claim(&txn, "dictionary_items", id, &f.version, before.version).await?;
     let mut am = before.clone().into_active_model();
+    am.version = Set(version);
     am.value = Set(value);
     am.sort_order = Set(sort_order);
     am.active = Set(active);

@@ -241,9 +241,11 @@ pub async fn overview(db: &Db, scope: &Scope, zone_id: i64, p: Period) -> Result
     let zs = city_zones(db, scope, zone_id).await?;
     let ids: Vec<i64> = zs.iter().map(|z| z.id).collect();
     let targets = indicator_values::targets(db, scope, zone_id, p.year).await?;
+    // the city's values of the two years for all indicators in one query, not one per indicator
+    let mut by_indicator = indicator_values::of_zones_by_indicator(db, &ids, (p.year - 1, p.year)).await?;
     let mut out = Vec::new();
     for indicator in indicators::list(db, true).await? {
-        let values = indicator_values::of_zones(db, &ids, indicator.id, (p.year - 1, p.year)).await?;
+        let values = by_indicator.remove(&indicator.id).unwrap_or_default();
         let table = ranked(&zs, &values, p);
         let me = table.iter().find(|r| r.zone_id == zone_id).cloned();
         let target = targets.iter().find(|t| t.indicator_id == indicator.id).cloned();

@@ -32,6 +32,8 @@ pub struct Indicator {
     pub decimals: i32,
     pub sort_order: i32,
     pub active: bool,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
 }
 
 impl Indicator {
@@ -56,6 +58,7 @@ pub(crate) fn to_indicator(m: indicator::Model) -> Indicator {
         decimals: m.decimals,
         sort_order: m.sort_order,
         active: m.active,
+        version: m.version,
     }
 }
 
@@ -79,6 +82,10 @@ pub struct IndicatorForm {
     pub decimals: String,
     pub sort_order: String,
     pub active: Option<String>,
+    /// The version the edit was made on (edits; empty: the current one). A stale one is refused.
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 fn on(v: &Option<String>) -> bool {
@@ -204,7 +211,9 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &IndicatorForm) -> Resul
     let before = indicator::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
     let v = validate(f)?;
     let txn = db.conn.begin().await?;
+    let version = crate::versions::claim(&txn, "indicators", id, &f.version, before.version).await?;
     let mut am = before.clone().into_active_model();
+    am.version = Set(version);
     am.code = Set(v.code);
     am.name = Set(v.name);
     am.unit = Set(v.unit);
@@ -264,6 +273,7 @@ pub async fn ensure_standard(db: &Db) -> Result<(), StoreError> {
             decimals: decimals.to_string(),
             sort_order: ((i + 1) * 10).to_string(),
             active: None,
+            version: String::new(),
         };
         create(db, &actor, &f).await?;
     }

@@ -190,6 +190,9 @@ pub struct SafetyProfile {
     pub risk_colour: Option<RiskColour>,
     pub notes: String,
     pub entries: Vec<SafetyEntry>,
+    /// The optimistic version of the profile (0: none saved yet): send it back with an edit (a
+    /// stale one is refused with 409).
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -241,6 +244,7 @@ pub async fn profile(db: &Db, scope: &Scope, enterprise_id: i64) -> Result<Safet
         enterprise: ent.name,
         chemical: p.as_ref().is_some_and(|p| p.chemical),
         risk_colour: p.as_ref().and_then(|p| p.risk_colour.as_deref()).and_then(RiskColour::parse),
+        version: p.as_ref().map_or(0, |p| p.version),
         notes: p.map(|p| p.notes).unwrap_or_default(),
         entries,
     })
@@ -268,6 +272,11 @@ pub struct ProfileForm {
     pub chemical: Option<String>,
     pub risk_colour: String,
     pub notes: String,
+    /// The version the edit was made on (0: the enterprise had no profile yet; empty: the
+    /// current one). A stale one is refused.
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 pub async fn save_profile(db: &Db, actor: &Actor, enterprise_id: i64, f: &ProfileForm) -> Result<(), StoreError> {
@@ -299,7 +308,9 @@ pub async fn save_profile(db: &Db, actor: &Actor, enterprise_id: i64, f: &Profil
         .unwrap_or_default();
     match existing {
         Some(p) => {
+            let version = crate::versions::claim(&txn, "safety_profiles", p.id, &f.version, p.version).await?;
             let mut am = p.into_active_model();
+            am.version = Set(version);
             am.chemical = Set(chemical);
             am.risk_colour = Set(colour.map(|c| c.code().to_string()));
             am.notes = Set(notes.clone());
@@ -307,6 +318,9 @@ pub async fn save_profile(db: &Db, actor: &Actor, enterprise_id: i64, f: &Profil
             am.update(&txn).await?;
         }
         None => {
+            // the form was made on "no profile yet" (0) or names none; a profile saved since
+            // makes the insert collide with it: stale too
+            StoreError::expected_version(&f.version, 0)?;
             safety_profile::ActiveModel {
                 zone_id: Set(zone_id),
                 enterprise_id: Set(enterprise_id),
@@ -317,7 +331,11 @@ pub async fn save_profile(db: &Db, actor: &Actor, enterprise_id: i64, f: &Profil
                 ..Default::default()
             }
             .insert(&txn)
-            .await?;
+            .await
+            .map_err(|e| match StoreError::unique_as(e, "version", "") {
+                StoreError::Invalid(_) => StoreError::Stale,
+                other => other,
+            })?;
         }
     }
     audit::append(

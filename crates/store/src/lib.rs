@@ -51,14 +51,17 @@ pub mod projects;
 pub mod report_data;
 pub mod report_drafts;
 pub mod report_templates;
+pub mod rls;
 pub mod safety_figures;
 pub mod scope;
+pub mod sensitive;
 pub mod targets;
 pub mod tasks;
 pub mod testing;
 pub mod todo;
 pub mod totp;
 pub mod users;
+mod versions;
 pub mod zones;
 
 pub use db::{Db, Engine, Synchronous};

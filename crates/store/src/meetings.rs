@@ -30,6 +30,8 @@ pub struct Meeting {
     pub attendees: String,
     pub minutes: String,
     pub projects: Vec<(i64, String)>,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -52,6 +54,10 @@ pub struct MeetingForm {
     pub minutes: String,
     /// Ids of the projects discussed.
     pub project_ids: Vec<String>,
+    /// The version the edit was made on (edits; empty: the current one). A stale one is refused.
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 fn audit_view(m: &meeting::Model, projects: &[i64]) -> serde_json::Value {
@@ -160,7 +166,9 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &MeetingForm) -> Result<
     let v = validate(db, before.zone_id, f, &l).await?;
     let old_projects: Vec<i64> = get(db, &Scope::System, id).await?.projects.iter().map(|(p, _)| *p).collect();
     let txn = db.conn.begin().await?;
+    let version = crate::versions::claim(&txn, "meetings", id, &f.version, before.version).await?;
     let mut am = before.clone().into_active_model();
+    am.version = Set(version);
     am.meeting_date = Set(v.date);
     am.title = Set(v.title);
     am.chair_id = Set(v.chair_id);
@@ -227,6 +235,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Meeting, StoreError>
         attendees: m.attendees,
         minutes: m.minutes,
         projects,
+        version: m.version,
     })
 }
 
@@ -359,7 +368,9 @@ pub async fn add_decision(db: &Db, actor: &Actor, meeting_id: i64, f: &DecisionF
             }
             am.meeting_id = Set(Some(meeting_id));
             am.status = Set(ProblemStatus::InProgress.code().to_string());
-            am.version = Set(before.version + 1);
+            // claims the version it read, so an edit of the problem committed meanwhile is not
+            // overwritten (that edit claimed it first: this assignment is then stale)
+            am.version = Set(crate::versions::claim(&txn, "problems", before.id, "", before.version).await?);
             am.updated_at = Set(chrono::Utc::now());
             let after = am.update(&txn).await?;
             audit::append(

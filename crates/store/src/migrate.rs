@@ -109,6 +109,58 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_extra: "",
         postgres_extra: "",
     },
+    Migration {
+        version: 14,
+        name: "rls",
+        // PostgreSQL only: row-level security on every zone-owned table (issue 10, C6)
+        sql: "",
+        sqlite_extra: "",
+        postgres_extra: include_str!("migrations/0014_postgres_rls.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "sensitive",
+        // phone numbers encrypted with a blind index (issue 10, L2); versions on contacts and enterprises
+        sql: include_str!("migrations/0015_sensitive.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
+    Migration {
+        version: 16,
+        name: "more_versions",
+        sql: include_str!("migrations/0016_more_versions.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
+    Migration {
+        version: 17,
+        name: "cockpit_indexes",
+        sql: include_str!("migrations/0017_cockpit_indexes.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
+    Migration {
+        version: 18,
+        name: "report_indexes",
+        sql: include_str!("migrations/0018_report_indexes.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
+    Migration {
+        version: 19,
+        name: "purge_gate",
+        // PostgreSQL only: the audit purge only as the table's owner (issue 10, J3)
+        sql: "",
+        sqlite_extra: "",
+        postgres_extra: include_str!("migrations/0019_purge_gate.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "anchor_boundary",
+        sql: include_str!("migrations/0020_anchor_boundary.sql"),
+        sqlite_extra: "",
+        postgres_extra: "",
+    },
 ];
 
 /// The schema version this program writes.
@@ -152,8 +204,35 @@ async fn ensure_table(db: &Db) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Refuses a database whose schema is not this program's (the web server connected as the app
+/// role, which may not migrate: `database_migrate_url` does).
+pub async fn require_current(db: &Db) -> Result<(), StoreError> {
+    let row = db
+        .conn
+        .query_one_raw(Statement::from_string(
+            db.backend(),
+            "SELECT COALESCE(MAX(version), 0) AS v FROM kaifaqu_schema",
+        ))
+        .await
+        .map_err(|e| StoreError::Config(format!("无法读取数据库结构版本（请先用 database_migrate_url 迁移）：{e}")))?;
+    let current = row.map(|r| r.try_get::<i64>("", "v")).transpose()?.unwrap_or(0);
+    let latest = latest_version();
+    if current != latest {
+        return Err(StoreError::Config(format!(
+            "数据库结构版本为 {current}，本程序需要版本 {latest}：请用 database_migrate_url（表的所有者）迁移后再启动"
+        )));
+    }
+    Ok(())
+}
+
 /// Applies every pending migration, each in its own transaction. Returns the versions applied.
+/// Migrations see every zone's rows (row-level security's setting '*', `rls::system`): they
+/// backfill data.
 pub async fn run(db: &Db) -> Result<Vec<i64>, StoreError> {
+    crate::rls::system(run_all(db)).await
+}
+
+async fn run_all(db: &Db) -> Result<Vec<i64>, StoreError> {
     let current = current_version(db).await?;
     let latest = latest_version();
     if current > latest {
@@ -164,7 +243,9 @@ pub async fn run(db: &Db) -> Result<Vec<i64>, StoreError> {
     let mut applied = Vec::new();
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
         let txn = db.conn.begin().await?;
-        txn.execute_unprepared(&render(m.sql, db.engine)).await?;
+        if !m.sql.is_empty() {
+            txn.execute_unprepared(&render(m.sql, db.engine)).await?;
+        }
         let extra = match db.engine {
             Engine::Sqlite => m.sqlite_extra,
             Engine::Postgres => m.postgres_extra,
@@ -186,6 +267,9 @@ pub async fn run(db: &Db) -> Result<Vec<i64>, StoreError> {
         tracing::info!(version = m.version, name = m.name, "migration applied");
         applied.push(m.version);
     }
+    // personal data written in plain text (before schema 15, or by a raw bulk load) is sealed by
+    // the caller once the deployment's keys are installed (`sensitive::seal_plaintext`), never
+    // here: the migrator may run before them and would seal under the development key
     Ok(applied)
 }
 

@@ -121,7 +121,7 @@ pub async fn import(db: &Db, actor: &Actor, year: i32, rows: &[ImportRow]) -> Re
             let id = match l.department_id(unit) {
                 Some(id) => id,
                 None => {
-                    let f = DepartmentForm { name: unit.into(), sort_order: "900".into(), active: None };
+                    let f = DepartmentForm { name: unit.into(), sort_order: "900".into(), ..Default::default() };
                     departments::insert(&txn, actor, zone_id, &f).await?
                 }
             };

@@ -37,6 +37,8 @@ pub struct Problem {
     pub meeting_id: Option<i64>,
     /// Open past its deadline (as of today, Asia/Shanghai).
     pub overdue: bool,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
 }
 
 pub(crate) fn to_problem(m: problem::Model, l: &Lookups, project: String) -> Problem {
@@ -59,6 +61,7 @@ pub(crate) fn to_problem(m: problem::Model, l: &Lookups, project: String) -> Pro
         resolution: m.resolution,
         resolved_date: m.resolved_date,
         meeting_id: m.meeting_id,
+        version: m.version,
     }
 }
 
@@ -89,6 +92,10 @@ pub struct ProblemForm {
     /// How it was solved (required for resolved).
     pub resolution: String,
     pub resolved_date: String,
+    /// The version the edit was made on (edits; empty: the current one). A stale one is refused.
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 pub(crate) struct Valid {
@@ -262,9 +269,10 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &ProblemForm) -> Result<
     let l = Lookups::load(db, before.zone_id).await?;
     let v = validate(&db.conn, before.zone_id, f, &l, Some(&before)).await?;
     let txn = db.conn.begin().await?;
+    let version = crate::versions::claim(&txn, "problems", id, &f.version, before.version).await?;
     let mut am = before.clone().into_active_model();
     apply(&mut am, v);
-    am.version = Set(before.version + 1);
+    am.version = Set(version);
     let after = am.update(&txn).await?;
     audit::append(
         &txn,

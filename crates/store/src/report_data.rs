@@ -4,6 +4,8 @@
 //! Report templates (issue 8) read this structure; the same numbers appear on the modules'
 //! pages, so a report and the ledger never disagree.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use kaifaqu_domain::indicator::Pct;
 use kaifaqu_domain::indicator::Period;
@@ -19,7 +21,7 @@ use crate::idle_plants::{self, PlantFigures};
 use crate::land_parcels::{self, ParcelFigures};
 use crate::safety_figures::{self, SafetyFigures};
 use crate::targets::{self, TargetStatus};
-use crate::{Db, Scope, StoreError, events, figures, indicator_views, problems, projects};
+use crate::{Db, Scope, StoreError, figures, indicator_views, projects};
 
 /// A report period: `2025-05` (a month: statistics 1-5月, events of May), `2025-H1` /
 /// `2025-H2` (a half-year), `2025` (a year).
@@ -355,18 +357,42 @@ impl ReportData {
 }
 
 /// The latest statistics period (1-N月) of the year, N ≤ the period's last month, for which the
-/// zone has a published (not estimated) value of any indicator.
+/// zone has a published (not estimated) value of any active indicator, with the zone's overview
+/// at it. The candidate months come from one query (issue 11: not an overview per month back
+/// from the period's end).
 async fn statistics_period(
     db: &Db,
     scope: &Scope,
     zone_id: i64,
     p: &ReportPeriod,
-) -> Result<Option<Period>, StoreError> {
-    for month in (1..=p.last_month).rev() {
+) -> Result<Option<(Period, Vec<indicator_views::OverviewRow>)>, StoreError> {
+    use crate::entities::{indicator, indicator_value as iv};
+    use sea_orm::sea_query::Query;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let active = Query::select()
+        .column(indicator::Column::Id)
+        .from(indicator::Entity)
+        .and_where(indicator::Column::Active.eq(true))
+        .to_owned();
+    let months: Vec<i32> = iv::Entity::find()
+        .select_only()
+        .column(iv::Column::Month)
+        .distinct()
+        .filter(iv::Column::ZoneId.eq(zone_id))
+        .filter(iv::Column::Year.eq(p.year))
+        .filter(iv::Column::Month.between(1, i32::try_from(p.last_month).unwrap_or(12)))
+        .filter(iv::Column::IsEstimate.eq(false))
+        .filter(iv::Column::IndicatorId.in_subquery(active))
+        .into_tuple()
+        .all(&db.conn)
+        .await?;
+    let mut months: Vec<u32> = months.into_iter().filter_map(|m| u32::try_from(m).ok()).collect();
+    months.sort_unstable_by(|a, b| b.cmp(a));
+    for month in months {
         let Ok(period) = Period::new(p.year, month) else { continue };
         let rows = indicator_views::overview(db, scope, zone_id, period).await?;
         if rows.iter().any(|r| r.figure.value.is_some()) {
-            return Ok(Some(period));
+            return Ok(Some((period, rows)));
         }
     }
     Ok(None)
@@ -379,14 +405,24 @@ async fn stage_lines(
     zone_id: i64,
     from: NaiveDate,
     to: NaiveDate,
+    f: Option<&figures::PeriodFigures>,
 ) -> Result<Vec<StageLine>, StoreError> {
-    let f = figures::period(db, scope, zone_id, from, to).await?;
+    let read;
+    let f = match f {
+        Some(f) => f,
+        None => {
+            read = figures::period(db, scope, zone_id, from, to).await?;
+            &read
+        }
+    };
     let range = format!("from={from}&to={to}");
     let mut stages = Vec::new();
-    for s in Stage::ALL {
+    // every stage's projects from one read (was: `projects_reaching` per stage)
+    let reaching = figures::projects_reaching_all(db, scope, zone_id, from, to).await?;
+    for (s, reached) in Stage::ALL.into_iter().zip(reaching) {
         let line = f.stage(s);
         let mut projects = Vec::new();
-        for (date, pr) in figures::projects_reaching(db, scope, zone_id, s, from, to).await? {
+        for (date, pr) in reached {
             projects.push(ProjectLine {
                 id: pr.id,
                 investor: pr.investor.clone(),
@@ -409,10 +445,25 @@ async fn stage_lines(
     Ok(stages)
 }
 
-/// The year's 省级 and 市级 key projects of the planning table, with their progress and problems
-/// (重点项目进展月报).
-async fn key_projects(db: &Db, scope: &Scope, zone_id: i64, year: i32) -> Result<KeyProjects, StoreError> {
-    let plan_rows = projects::of_plan_year(db, scope, zone_id, year).await?;
+/// The year's 省级 and 市级 key projects of the planning table (`plan_rows`, as
+/// `projects::of_plan_year` gives them), with their progress and problems (重点项目进展月报).
+/// The events and the unclosed problems of all of them are read in one query each (issue 11:
+/// an `events::list` and two `problems::list` per project, each reading the zone's projects for
+/// their names, were 4 s of the half-year report at province scale); the lines are what those
+/// lists give (`tests/report_speed.rs` pins them against the lists).
+async fn key_projects(
+    db: &Db,
+    zone_id: i64,
+    year: i32,
+    plan_rows: &[projects::Project],
+) -> Result<KeyProjects, StoreError> {
+    let keys: Vec<i64> = plan_rows
+        .iter()
+        .filter(|x| matches!(x.key_level, KeyLevel::Provincial | KeyLevel::City))
+        .map(|x| x.id)
+        .collect();
+    let mut events = key_events(db, zone_id, &keys).await?;
+    let mut problems = key_problems(db, zone_id, &keys, crate::lookups::today()).await?;
     let mut levels = Vec::new();
     let mut lines = Vec::new();
     for level in [KeyLevel::Provincial, KeyLevel::City] {
@@ -422,24 +473,17 @@ async fn key_projects(db: &Db, scope: &Scope, zone_id: i64, year: i32) -> Result
             count(of_level.len() as u64, "个", format!("/projects?year={year}&key_level={}", level.code())),
         ));
         for pr in of_level {
-            let events = events::list(db, scope, pr.id).await?;
+            // (date, label, note) by date, then id
+            let events = events.remove(&pr.id).unwrap_or_default();
             let notes: Vec<String> = events
                 .iter()
                 .rev()
-                .filter_map(|e| e.note.as_deref().filter(|n| !n.trim().is_empty()).map(|n| (e, n)))
+                .filter_map(|e| e.2.as_deref().filter(|n| !n.trim().is_empty()).map(|n| (e, n)))
                 .take(2)
-                .map(|(e, n)| format!("{} {}：{}", e.date, e.kind_label, n.trim()))
+                .map(|(e, n)| format!("{} {}：{}", e.0, e.1, n.trim()))
                 .collect();
-            let latest = events.last().map(|e| format!("{} {}", e.date, e.kind_label));
-            let filter = |overdue: &str| problems::ProblemFilter {
-                project: pr.id.to_string(),
-                status: "unclosed".into(),
-                overdue: overdue.into(),
-                per_page: Some(500),
-                ..Default::default()
-            };
-            let open = problems::list(db, scope, zone_id, &filter("")).await?;
-            let overdue = problems::list(db, scope, zone_id, &filter("1")).await?;
+            let latest = events.last().map(|e| format!("{} {}", e.0, e.1));
+            let open = problems.remove(&pr.id).unwrap_or_default();
             lines.push(KeyProjectLine {
                 id: pr.id,
                 name: pr.name.clone(),
@@ -453,9 +497,9 @@ async fn key_projects(db: &Db, scope: &Scope, zone_id: i64, year: i32) -> Result
                 notes,
                 latest_event: latest,
                 problems: count(open.total, "个", format!("/problems?project={}&status=unclosed", pr.id)),
-                problem_list: open.rows.iter().map(|x| x.description.clone()).collect(),
+                problem_list: open.list,
                 overdue_problems: count(
-                    overdue.total,
+                    open.overdue,
                     "个",
                     format!("/problems?project={}&status=unclosed&overdue=1", pr.id),
                 ),
@@ -474,6 +518,101 @@ async fn key_projects(db: &Db, scope: &Scope, zone_id: i64, year: i32) -> Result
         levels,
         projects: lines,
     })
+}
+
+/// The events of the zone's projects `ids`, each project's in `events::list` order (by date,
+/// then id): (date, kind label, note).
+async fn key_events(
+    db: &Db,
+    zone_id: i64,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<(NaiveDate, String, Option<String>)>>, StoreError> {
+    use crate::entities::project_event as ev;
+    use kaifaqu_domain::stage::EventKind;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut out: HashMap<i64, Vec<(NaiveDate, String, Option<String>)>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, String, NaiveDate, Option<String>)> = ev::Entity::find()
+            .select_only()
+            .columns([ev::Column::ProjectId, ev::Column::Kind, ev::Column::EventDate, ev::Column::Note])
+            .filter(ev::Column::ZoneId.eq(zone_id))
+            .filter(ev::Column::ProjectId.is_in(chunk.iter().copied()))
+            .order_by_asc(ev::Column::ProjectId)
+            .order_by_asc(ev::Column::EventDate)
+            .order_by_asc(ev::Column::Id)
+            .into_tuple()
+            .all(&db.conn)
+            .await?;
+        for (project_id, kind, date, note) in rows {
+            let label = EventKind::parse(&kind).map(|k| k.label().to_string()).unwrap_or(kind);
+            out.entry(project_id).or_default().push((date, label, note));
+        }
+    }
+    Ok(out)
+}
+
+/// A key project's unclosed problems as `problems::list` counts and lists them.
+#[derive(Debug, Default)]
+struct OpenProblems {
+    total: u64,
+    overdue: u64,
+    /// The descriptions of the first 500 in the list's order (overdue first, then by deadline).
+    list: Vec<String>,
+}
+
+/// The unclosed problems of the zone's projects `ids`, by project, in one query (chunks of 500
+/// ids).
+async fn key_problems(
+    db: &Db,
+    zone_id: i64,
+    ids: &[i64],
+    today: NaiveDate,
+) -> Result<HashMap<i64, OpenProblems>, StoreError> {
+    use crate::entities::problem as pb;
+    use kaifaqu_domain::project::{ProblemStatus, is_overdue};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let open = [ProblemStatus::Open.code(), ProblemStatus::InProgress.code()];
+    type Row = (i64, i64, String, String, Option<NaiveDate>);
+    // (overdue, deadline, problem id, description) per project
+    type Open = (bool, Option<NaiveDate>, i64, String);
+    let mut by_project: HashMap<i64, Vec<Open>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<Row> = pb::Entity::find()
+            .select_only()
+            .columns([
+                pb::Column::ProjectId,
+                pb::Column::Id,
+                pb::Column::Status,
+                pb::Column::Description,
+                pb::Column::Deadline,
+            ])
+            .filter(pb::Column::ZoneId.eq(zone_id))
+            .filter(pb::Column::ProjectId.is_in(chunk.iter().copied()))
+            .filter(pb::Column::Status.is_in(open))
+            .into_tuple()
+            .all(&db.conn)
+            .await?;
+        for (project_id, id, status, description, deadline) in rows {
+            let status = ProblemStatus::parse(&status).unwrap_or(ProblemStatus::Open);
+            by_project.entry(project_id).or_default().push((
+                is_overdue(status, deadline, today),
+                deadline,
+                id,
+                description,
+            ));
+        }
+    }
+    Ok(by_project
+        .into_iter()
+        .map(|(project_id, mut rows)| {
+            // the order of `problems::list` (all of these are open)
+            rows.sort_by_key(|(overdue, deadline, id, _)| (!*overdue, deadline.is_none(), *deadline, *id));
+            let overdue = rows.iter().filter(|r| r.0).count() as u64;
+            let total = rows.len() as u64;
+            let list = rows.into_iter().take(500).map(|r| r.3).collect();
+            (project_id, OpenProblems { total, overdue, list })
+        })
+        .collect())
 }
 
 /// The safety figures of the period as a monthly report shows them, each count with its list.
@@ -533,16 +672,21 @@ async fn gather_uncached(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod)
     let (from, to) = (p.from, p.to);
     let range = format!("from={from}&to={to}");
     let f = figures::period(db, scope, zone_id, from, to).await?;
-    let stages = stage_lines(db, scope, zone_id, from, to).await?;
+    let stages = stage_lines(db, scope, zone_id, from, to, Some(&f)).await?;
     let year_start = NaiveDate::from_ymd_opt(p.year, 1, 1).unwrap_or(from);
-    let stages_ytd = stage_lines(db, scope, zone_id, year_start, to).await?;
+    // a half-year or year report starts on 1 January: the year to date is the period
+    let stages_ytd =
+        if year_start == from { stages.clone() } else { stage_lines(db, scope, zone_id, year_start, to, None).await? };
     let active_teams =
         f.by_team.iter().filter(|b| b.name != "未填写" && b.counts.iter().any(|c| *c > 0)).count() as u64;
 
-    let stats = statistics_period(db, scope, zone_id, p).await?;
+    let (stats, stats_rows) = match statistics_period(db, scope, zone_id, p).await? {
+        Some((period, rows)) => (Some(period), rows),
+        None => (None, Vec::new()),
+    };
     // estimates for the whole period (预计上半年) sit on its last month, which may not be
     // published yet
-    let mut estimates = std::collections::HashMap::new();
+    let mut estimates = HashMap::new();
     if let Ok(end) = Period::new(p.year, p.last_month)
         && stats != Some(end)
     {
@@ -552,7 +696,7 @@ async fn gather_uncached(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod)
     }
     let mut indicators = Vec::new();
     if let Some(period) = stats {
-        for r in indicator_views::overview(db, scope, zone_id, period).await? {
+        for r in stats_rows {
             let (estimate_period, estimate, estimate_growth) = match estimates.get(&r.indicator.id) {
                 Some((end, e, g)) if e.is_some() => (*end, *e, *g),
                 _ => (period, r.figure.estimate, r.figure.estimate_growth),
@@ -613,7 +757,7 @@ async fn gather_uncached(db: &Db, scope: &Scope, zone_id: i64, p: &ReportPeriod)
     let plants = idle_plants::figures(db, scope, zone_id, from, to).await?;
     let safety = safety_figures::period(db, scope, zone_id, from, to).await?;
     let safety_report = safety_report(db, scope, zone_id, &safety).await?;
-    let key_projects = key_projects(db, scope, zone_id, p.year).await?;
+    let key_projects = key_projects(db, zone_id, p.year, &plan_rows).await?;
     let as_of = to.min(crate::lookups::today().max(from));
     let targets = targets::evaluate(db, scope, zone_id, p.year, as_of).await?;
     let mut data = ReportData {

@@ -69,6 +69,8 @@ pub struct Target {
     pub department_id: Option<i64>,
     pub department: Option<String>,
     pub notes: String,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
     #[serde(skip)]
     pub binding: Option<Binding>,
     #[serde(skip)]
@@ -147,6 +149,7 @@ fn to_target(m: target::Model, route: Option<Vec<i64>>, l: &Lookups, catalog: &H
         leader_id: m.leader_id,
         department_id: m.department_id,
         notes: m.notes,
+        version: m.version,
     }
 }
 
@@ -220,6 +223,10 @@ pub struct TargetForm {
     pub leader_id: String,
     pub department_id: String,
     pub notes: String,
+    /// The version the edit was made on (edits; empty: the current one). A stale one is refused.
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 impl TargetForm {
@@ -234,6 +241,7 @@ impl TargetForm {
             leader_id: id(t.leader_id),
             department_id: id(t.department_id),
             notes: t.notes.clone(),
+            version: t.version.to_string(),
         }
     }
 }
@@ -394,7 +402,11 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64, year: i32) -> Result<Vec
         .order_by_asc(target::Column::Id)
         .all(&db.conn)
         .await?;
-    let l = Lookups::load(db, zone_id).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    // the leaders' and departments' names (not the zone's enterprises: a target names none)
+    let l = Lookups::for_rows(db, zone_id, std::iter::empty()).await?;
     let cat = catalog(db).await?;
     let mut routes = routes_of(db, zone_id, rows.iter().map(|m| m.id).collect()).await?;
     Ok(rows
@@ -421,9 +433,11 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &TargetForm) -> Result<T
         || before.target_value != v.target_value
         || old_route.len() != 12;
     let route = if reset { even_route(v.measure.shape, v.target_value).to_vec() } else { old_route.clone() };
+    let txn = db.conn.begin().await?;
+    let version = crate::versions::claim(&txn, "targets", id, &f.version, before.version).await?;
     let mut am = before.clone().into_active_model();
     apply(&mut am, &v);
-    let txn = db.conn.begin().await?;
+    am.version = Set(version);
     let after = am.update(&txn).await.map_err(|e| StoreError::unique_as(e, "name", DUPLICATE))?;
     if reset {
         write_route(&txn, zone_id, id, &route).await?;
@@ -545,7 +559,6 @@ struct Sources<'a> {
     year: i32,
     catalog: HashMap<i64, Indicator>,
     figures: HashMap<NaiveDate, PeriodFigures>,
-    stages: HashMap<(NaiveDate, usize), (u64, i64)>,
     safety: HashMap<NaiveDate, SafetyFigures>,
     approvals: HashMap<NaiveDate, ApprovalFigures>,
     parcels: HashMap<NaiveDate, ParcelFigures>,
@@ -562,7 +575,6 @@ impl<'a> Sources<'a> {
             year,
             catalog: catalog(db).await?,
             figures: HashMap::new(),
-            stages: HashMap::new(),
             safety: HashMap::new(),
             approvals: HashMap::new(),
             parcels: HashMap::new(),
@@ -594,15 +606,15 @@ impl<'a> Sources<'a> {
         let found = |value: i64, href: String| Ok(Actual { value: Some(value), through: d, href });
         match b.metric {
             Metric::StageCount | Metric::StageInvestment => {
+                // the period figures of 1 January to `d` count every stage at once (the same
+                // projects `figures::projects_reaching` lists: each project once per stage), so
+                // all stage targets judged on one date share one read
                 let stage = b.stage.unwrap_or(TARGET_STAGES[0]);
-                let key = (d, stage.index());
-                if let Entry::Vacant(e) = self.stages.entry(key) {
-                    let reached = figures::projects_reaching(db, scope, z, stage, from, d).await?;
-                    let inv: i64 = reached.iter().map(|(_, p)| p.total.0).sum();
-                    e.insert((reached.len() as u64, inv));
+                if let Entry::Vacant(e) = self.figures.entry(d) {
+                    e.insert(figures::period(db, scope, z, from, d).await?);
                 }
-                let (count, inv) = self.stages[&key];
-                let v = if b.metric == Metric::StageCount { count as i64 } else { inv };
+                let s = self.figures[&d].stage(stage);
+                let v = if b.metric == Metric::StageCount { s.count as i64 } else { s.investment.0 };
                 found(v, format!("/figures/stage?stage={}&{range}", stage.code()))
             }
             Metric::Contacts => {
@@ -791,6 +803,9 @@ pub async fn evaluate(
 ) -> Result<Vec<TargetStatus>, StoreError> {
     let as_of = eval_date(year, as_of)?;
     let targets = list(db, scope, zone_id, year).await?;
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut src = Sources::new(db, scope, zone_id, year).await?;
     let mut out = Vec::with_capacity(targets.len());
     for t in &targets {

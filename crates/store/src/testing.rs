@@ -1,6 +1,12 @@
 //! Test support: a fresh database per test on SQLite, and on PostgreSQL when
 //! `KAIFAQU_TEST_POSTGRES_URL` is set (an admin URL; each test creates its own database).
 //! With `KAIFAQU_TEST_REQUIRE_POSTGRES=1` (set by `.ci/run`), a missing URL fails the test.
+//!
+//! Row-level security (`rls`): the test's own `Db` is the tables' owner and sees every zone
+//! (work outside `rls::scoped` gets '*'), as the command line does. [`app_db`] is the web
+//! server's connection: on PostgreSQL the app role [`APP_ROLE`] (created by `.ci/run`; the owner
+//! when it is missing) with unscoped work denied, so every web test on PostgreSQL runs under the
+//! policies, as production does.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -74,6 +80,37 @@ pub async fn postgres_url() -> Option<String> {
     db.close().await;
     let (base, _) = admin.rsplit_once('/').expect("URL has a database part");
     Some(format!("{base}/{name}"))
+}
+
+/// The PostgreSQL role the web tests run the server as: it owns nothing, so it is held to the
+/// row-level security policies and cannot switch them off (`.ci/run` creates it).
+pub const APP_ROLE: &str = "kaifaqu_app";
+
+/// The URL of the owner's database `owner_url` logged in as [`APP_ROLE`] (password = role name).
+pub fn app_url(owner_url: &str) -> String {
+    let mut u = url::Url::parse(owner_url).expect("database URL");
+    u.set_username(APP_ROLE).expect("URL takes a user");
+    u.set_password(Some(APP_ROLE)).expect("URL takes a password");
+    u.to_string()
+}
+
+/// The connection a web server under test gets: SQLite: the same database; PostgreSQL: a pool
+/// of its own as [`APP_ROLE`] (granted by the owner here), or as the owner when that role does
+/// not exist, with work outside `rls::scoped`/`rls::system` denied either way.
+pub async fn app_db(owner: &Db) -> Db {
+    if owner.engine != Engine::Postgres {
+        return owner.clone();
+    }
+    let url = if crate::rls::role_exists(owner, APP_ROLE).await.expect("read pg_roles") {
+        crate::rls::grant(owner, APP_ROLE).await.expect("grant the app role");
+        app_url(owner.raw_url())
+    } else {
+        eprintln!("role {APP_ROLE} missing: the app runs as the tables' owner (still under FORCE ROW LEVEL SECURITY)");
+        owner.raw_url().to_string()
+    };
+    let db = Db::connect(&url).await.expect("connect as the app role");
+    db.deny_unscoped();
+    db
 }
 
 /// A migrated PostgreSQL database of its own, or `None` (see module docs).

@@ -24,7 +24,8 @@ use kaifaqu_domain::indicator::{Period, due_date, latest_due_period, periods_of_
 use kaifaqu_domain::project::ProblemStatus;
 use kaifaqu_domain::safety::HazardStatus;
 use kaifaqu_domain::stage::Stage;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::entities::{approval_case, approval_commitment, hazard, indicator_value, problem, project, user};
@@ -100,17 +101,21 @@ pub async fn for_user(db: &Db, u: &User, today: NaiveDate) -> Result<Todo, Store
     let cal = crate::calendar::load_unchecked(&db.conn, zone_id).await?;
     let mut c = Collector { today, cal: &cal, items: Vec::new() };
 
-    // projects the user answers for, and their names
-    let projects = project::Entity::find().filter(project::Column::ZoneId.eq(zone_id)).all(&db.conn).await?;
-    let names: HashMap<i64, String> = projects.iter().map(|p| (p.id, p.name.clone())).collect();
-    let mine: HashSet<i64> = projects.iter().filter(|p| p.leader_id == Some(u.id)).map(|p| p.id).collect();
+    // the projects the user answers for (包联): their id, status and stage only
+    let mine: Vec<(i64, String, Option<String>)> = project::Entity::find()
+        .select_only()
+        .columns([project::Column::Id, project::Column::Status, project::Column::Stage])
+        .filter(project::Column::ZoneId.eq(zone_id))
+        .filter(project::Column::LeaderId.eq(u.id))
+        .into_tuple()
+        .all(&db.conn)
+        .await?;
     let producing = Some(Stage::Producing.code());
-    let active_projects = projects
-        .iter()
-        .filter(|p| p.leader_id == Some(u.id) && p.status != "terminated" && p.stage.as_deref() != producing)
-        .count();
+    let active_projects =
+        mine.iter().filter(|(_, status, stage)| status != "terminated" && stage.as_deref() != producing).count();
+    let mine: Vec<i64> = mine.into_iter().map(|(id, _, _)| id).collect();
 
-    problems(db, u, zone_id, &names, &mine, &mut c).await?;
+    problems(db, u, zone_id, &mine, &mut c).await?;
     hazards(db, u, zone_id, &mut c).await?;
     approvals(db, u, zone_id, &mut c).await?;
     for t in crate::tasks::waiting_on(db, u, today).await? {
@@ -134,25 +139,49 @@ pub async fn for_user(db: &Db, u: &User, today: NaiveDate) -> Result<Todo, Store
     })
 }
 
-async fn problems(
-    db: &Db,
-    u: &User,
-    zone_id: i64,
-    names: &HashMap<i64, String>,
-    mine: &HashSet<i64>,
-    c: &mut Collector<'_>,
-) -> Result<(), StoreError> {
+/// The open problems of the user's department or of the projects they answer for, selected in
+/// the database, named with only their own projects' names.
+async fn problems(db: &Db, u: &User, zone_id: i64, mine: &[i64], c: &mut Collector<'_>) -> Result<(), StoreError> {
+    let mut whose = Condition::any();
+    if let Some(d) = u.department_id {
+        whose = whose.add(problem::Column::DepartmentId.eq(d));
+    }
+    if !mine.is_empty() {
+        let theirs = Query::select()
+            .column(project::Column::Id)
+            .from(project::Entity)
+            .and_where(project::Column::ZoneId.eq(zone_id))
+            .and_where(project::Column::LeaderId.eq(u.id))
+            .to_owned();
+        whose = whose.add(problem::Column::ProjectId.in_subquery(theirs));
+    }
+    if whose.is_empty() {
+        return Ok(());
+    }
     let open = [ProblemStatus::Open.code(), ProblemStatus::InProgress.code()];
     let rows = problem::Entity::find()
         .filter(problem::Column::ZoneId.eq(zone_id))
         .filter(problem::Column::Status.is_in(open))
+        .filter(whose)
+        .order_by_asc(problem::Column::Id)
         .all(&db.conn)
         .await?;
+    let mut ids: Vec<i64> = rows.iter().map(|p| p.project_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names: HashMap<i64, String> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let found: Vec<(i64, String)> = project::Entity::find()
+            .select_only()
+            .columns([project::Column::Id, project::Column::Name])
+            .filter(project::Column::ZoneId.eq(zone_id))
+            .filter(project::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(&db.conn)
+            .await?;
+        names.extend(found);
+    }
     for p in rows {
-        let of_department = u.department_id.is_some() && p.department_id == u.department_id;
-        if !of_department && !mine.contains(&p.project_id) {
-            continue;
-        }
         let status = ProblemStatus::parse(&p.status).unwrap_or(ProblemStatus::Open);
         let project = names.get(&p.project_id).cloned().unwrap_or_default();
         let title = format!("{project}：{}", short(&p.description, 40));
@@ -244,7 +273,10 @@ async fn enters_statistics(db: &Db, u: &User, zone_id: i64, today: NaiveDate) ->
     if let Some(since) = since {
         q = q.filter(indicator_value::Column::EnteredAt.gte(since));
     }
-    let enterers: HashSet<i64> = q.all(&db.conn).await?.into_iter().filter_map(|v| v.entered_by).collect();
+    // who entered values (a handful of distinct users), not the values themselves
+    let enterers: Vec<Option<i64>> =
+        q.select_only().column(indicator_value::Column::EnteredBy).distinct().into_tuple().all(&db.conn).await?;
+    let enterers: HashSet<i64> = enterers.into_iter().flatten().collect();
     if !enterers.is_empty() {
         return Ok(enterers.contains(&u.id));
     }
@@ -255,13 +287,17 @@ async fn statistics(db: &Db, u: &User, zone_id: i64, c: &mut Collector<'_>) -> R
     if !enters_statistics(db, u, zone_id, c.today).await? {
         return Ok(());
     }
-    let values = indicator_value::Entity::find()
+    let entered: HashSet<(i64, i32, i32)> = indicator_value::Entity::find()
+        .select_only()
+        .columns([indicator_value::Column::IndicatorId, indicator_value::Column::Year, indicator_value::Column::Month])
         .filter(indicator_value::Column::ZoneId.eq(zone_id))
         .filter(indicator_value::Column::IsEstimate.eq(false))
         .filter(indicator_value::Column::Year.gte(chrono::Datelike::year(&c.today) - 1))
+        .into_tuple::<(i64, i32, i32)>()
         .all(&db.conn)
-        .await?;
-    let entered: HashSet<(i64, i32, i32)> = values.iter().map(|v| (v.indicator_id, v.year, v.month)).collect();
+        .await?
+        .into_iter()
+        .collect();
     for ind in crate::indicators::list(db, true).await? {
         let latest = latest_due_period(c.today, ind.january_alone);
         let next = next_period(latest, c.today, ind.january_alone);

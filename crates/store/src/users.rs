@@ -36,6 +36,10 @@ pub struct User {
     /// The user does not want the daily digest of 我的待办.
     pub digest_opt_out: bool,
     pub created_at: DateTime<Utc>,
+    /// A second factor (TOTP) is enrolled.
+    pub totp_enrolled: bool,
+    /// The optimistic version: send it back with an edit (a stale one is refused with 409).
+    pub version: i32,
 }
 
 impl User {
@@ -54,7 +58,7 @@ pub(crate) fn to_user(m: user::Model, depts: &HashMap<i64, String>) -> User {
         department_name: m.department_id.and_then(|d| depts.get(&d).cloned()),
         login_name: m.login_name,
         display_name: m.display_name,
-        phone: m.phone,
+        phone: crate::sensitive::user_phone(m.id, m.phone.as_deref()),
         role: Role::parse(&m.role).unwrap_or(Role::Viewer),
         zone_id: m.zone_id,
         city_code: m.city_code,
@@ -65,6 +69,8 @@ pub(crate) fn to_user(m: user::Model, depts: &HashMap<i64, String>) -> User {
         is_demo: m.is_demo,
         digest_opt_out: m.digest_opt_out,
         created_at: m.created_at,
+        totp_enrolled: m.totp_secret.is_some(),
+        version: m.version,
     }
 }
 
@@ -73,7 +79,7 @@ pub(crate) fn audit_view(m: &user::Model) -> serde_json::Value {
     json!({
         "login_name": m.login_name,
         "display_name": m.display_name,
-        "phone": m.phone,
+        "phone": crate::sensitive::audit_value(crate::sensitive::USER_PHONE, m.id, m.phone.as_deref()),
         "role": m.role,
         "zone_id": m.zone_id,
         "city_code": m.city_code,
@@ -103,6 +109,36 @@ pub struct UserForm {
     /// Only on create.
     #[serde(default)]
     pub password: String,
+    /// The version the edit was made on (edits; empty: the current one). A stale one is refused.
+    #[serde(default, deserialize_with = "crate::error::de_version")]
+    pub version: String,
+}
+
+/// 三员: what the 系统管理员 (`Administer`) edits of an account — the non-security fields.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct DetailsForm {
+    pub display_name: String,
+    pub phone: String,
+    pub department_id: String,
+    /// The version the edit was made on (empty: the current one). A stale one is refused (409).
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
+}
+
+/// 三员: what only the 安全管理员 (`ManageSecurity`) changes of an account — its role and whether
+/// it may sign in (password and second-factor resets are their own actions).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct AccessForm {
+    pub role: String,
+    /// Checkbox: present ("on"/"true") when active.
+    pub active: Option<String>,
+    /// The version the edit was made on (empty: the current one). A stale one is refused (409).
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 /// Where a new user belongs (the system actor chooses; a zone admin always creates in their zone).
@@ -229,7 +265,8 @@ pub async fn create(db: &Db, actor: &Actor, home: Option<Home>, f: &UserForm) ->
     let m = user::ActiveModel {
         login_name: Set(v.login_name.clone()),
         display_name: Set(v.display_name),
-        phone: Set(v.phone),
+        // sealed below, once the row id (part of the associated data) is known
+        phone: Set(None),
         role: Set(v.role.code().to_string()),
         zone_id: Set(zone_id),
         city_code: Set(city_code),
@@ -247,6 +284,7 @@ pub async fn create(db: &Db, actor: &Actor, home: Option<Home>, f: &UserForm) ->
     .insert(&txn)
     .await
     .map_err(|err| StoreError::unique_as(err, "login_name", "该登录名已被使用"))?;
+    let m = crate::sensitive::set_user_phone(&txn, m, v.phone.as_deref()).await?;
     audit::append(
         &txn,
         actor,
@@ -283,10 +321,25 @@ async fn dept_names(db: &Db, zone_id: Option<i64>) -> Result<HashMap<i64, String
     Ok(q.all(&db.conn).await?.into_iter().map(|d| (d.id, d.name)).collect())
 }
 
+/// A user; the phone masked unless the scope is the system's (a page showing it whole uses
+/// [`get_as`]).
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<User, StoreError> {
     let m = find_scoped(db, scope, id).await?;
     let depts = dept_names(db, m.zone_id).await?;
-    Ok(to_user(m, &depts))
+    Ok(shown(to_user(m, &depts), crate::sensitive::Reveal::for_scope(scope)))
+}
+
+/// A user as `actor` may see them: the phone whole if the role holds `ReadPersonal`.
+pub async fn get_as(db: &Db, actor: &Actor, id: i64) -> Result<User, StoreError> {
+    let m = find_scoped(db, &actor.scope(), id).await?;
+    let depts = dept_names(db, m.zone_id).await?;
+    Ok(shown(to_user(m, &depts), crate::sensitive::Reveal::for_actor(actor)))
+}
+
+/// The phone as the reader may see it (personal data, `sensitive`).
+fn shown(mut u: User, r: crate::sensitive::Reveal) -> User {
+    u.phone = u.phone.map(|p| r.show(crate::sensitive::Kind::Phone, p));
+    u
 }
 
 /// Filters for the user list.
@@ -332,12 +385,20 @@ pub async fn list(db: &Db, scope: &Scope, f: &UserFilter) -> Result<Page<User>, 
     .order_by_asc(user::Column::Id);
     let (rows, total, page, per_page) = crate::fetch_page(&db.conn, q, f.page, f.per_page, 500).await?;
     let depts = dept_names(db, zone).await?;
-    Ok(Page { rows: rows.into_iter().map(|m| to_user(m, &depts)).collect(), total, page, per_page })
+    let r = crate::sensitive::Reveal::for_scope(scope);
+    Ok(Page { rows: rows.into_iter().map(|m| shown(to_user(m, &depts), r)).collect(), total, page, per_page })
 }
 
-/// Edits name, phone, role, department and the active flag. Deactivating ends the user's sessions.
+/// Edits name, phone, role, department and the active flag at once: the server's command line
+/// (the system actor) only. In the zones the edit is split between the three duties:
+/// [`update_details`] (系统管理员) and [`update_access`] (安全管理员). Deactivating ends the
+/// user's sessions.
 pub async fn update(db: &Db, actor: &Actor, id: i64, f: &UserForm) -> Result<User, StoreError> {
-    actor.require(Permission::ManageSecurity)?;
+    if !actor.is_system() {
+        return Err(StoreError::Forbidden(
+            "账号信息由系统管理员修改（姓名、电话、科室），角色和启用状态由安全管理员修改（三员分立）".into(),
+        ));
+    }
     let before = find_scoped(db, &actor.scope(), id).await?;
     if let Some(z) = before.zone_id {
         account_zone(actor, z)?;
@@ -361,11 +422,120 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &UserForm) -> Result<Use
     }
     e.into_result()?;
     let txn = db.conn.begin().await?;
+    let version = crate::versions::claim(&txn, "users", id, &f.version, before.version).await?;
     let mut am = before.clone().into_active_model();
+    am.version = Set(version);
     am.display_name = Set(v.display_name);
-    am.phone = Set(v.phone);
     am.role = Set(v.role.code().to_string());
     am.department_id = Set(v.department_id);
+    am.active = Set(active);
+    am.updated_at = Set(Utc::now());
+    let after = am.update(&txn).await?;
+    let after = crate::sensitive::set_user_phone(&txn, after, v.phone.as_deref()).await?;
+    if !after.active {
+        auth::end_sessions(&txn, id).await?;
+    }
+    audit::append(
+        &txn,
+        actor,
+        Change {
+            zone_id: after.zone_id,
+            entity: "user",
+            entity_id: Some(id.to_string()),
+            action: Action::Update,
+            summary: format!("修改用户 {}（{}）", after.display_name, after.login_name),
+            before: audit_view(&before),
+            after: audit_view(&after),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    get(db, &actor.scope(), id).await
+}
+
+/// 三员: the 系统管理员 edits the non-security fields (name, phone, department) of an account of
+/// their zone that is not one of the three duties' (those change only on the server).
+pub async fn update_details(db: &Db, actor: &Actor, id: i64, f: &DetailsForm) -> Result<User, StoreError> {
+    actor.require(Permission::Administer)?;
+    let before = find_scoped(db, &actor.scope(), id).await?;
+    let Some(zone_id) = before.zone_id else {
+        return Err(StoreError::NotFound);
+    };
+    account_zone(actor, zone_id)?;
+    if !actor.is_system() && Role::parse(&before.role).is_some_and(is_duty_role) {
+        return Err(StoreError::Forbidden(DUTY_ACCOUNTS.into()));
+    }
+    let mut e = Invalid::new();
+    let display_name = e.required("display_name", "姓名", &f.display_name, NAME_MAX);
+    // a reader who saw the phone masked and left it sends the mask back: unchanged
+    let current = crate::sensitive::user_phone(id, before.phone.as_deref());
+    let phone = crate::sensitive::unmasked_input(crate::sensitive::Kind::Phone, &f.phone, current.as_deref());
+    let phone = check_phone(&mut e, "phone", &phone);
+    let department_id = match f.department_id.trim() {
+        "" => None,
+        d => d.parse::<i64>().map(Some).unwrap_or_else(|_| {
+            e.add("department_id", "请选择科室");
+            None
+        }),
+    };
+    department_in_zone(db, zone_id, department_id, &mut e).await?;
+    e.into_result()?;
+    let txn = db.conn.begin().await?;
+    let version = crate::versions::claim(&txn, "users", id, &f.version, before.version).await?;
+    let mut am = before.clone().into_active_model();
+    am.version = Set(version);
+    am.display_name = Set(display_name);
+    am.department_id = Set(department_id);
+    am.updated_at = Set(Utc::now());
+    let after = am.update(&txn).await?;
+    let after = crate::sensitive::set_user_phone(&txn, after, phone.as_deref()).await?;
+    audit::append(
+        &txn,
+        actor,
+        Change {
+            zone_id: after.zone_id,
+            entity: "user",
+            entity_id: Some(id.to_string()),
+            action: Action::Update,
+            summary: format!("修改用户信息 {}（{}）", after.display_name, after.login_name),
+            before: audit_view(&before),
+            after: audit_view(&after),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    get(db, &actor.scope(), id).await
+}
+
+/// 三员: the 安全管理员 changes an account's role and active flag (not a duty account's, not
+/// their own role or activity). Deactivating ends the user's sessions.
+pub async fn update_access(db: &Db, actor: &Actor, id: i64, f: &AccessForm) -> Result<User, StoreError> {
+    actor.require(Permission::ManageSecurity)?;
+    let before = find_scoped(db, &actor.scope(), id).await?;
+    if let Some(z) = before.zone_id {
+        account_zone(actor, z)?;
+    }
+    guard_duty_account(actor, id, &before.role)?;
+    let mut e = Invalid::new();
+    let role = Role::parse(f.role.trim());
+    let Some(role) = role else {
+        return Err(Invalid::one("role", "请选择角色").into());
+    };
+    if (before.role == Role::City.code()) != (role == Role::City) {
+        e.add("role", "开发区账号与市级账号不能互相转换");
+    }
+    let active = f.active.as_deref().is_some_and(|s| matches!(s, "on" | "true" | "1"));
+    if Some(id) == actor.user_id && (!active || role.code() != before.role) {
+        e.add("active", "不能停用自己的账号或改变自己的角色");
+    } else if !actor.is_system() && is_duty_role(role) && role.code() != before.role {
+        e.add("role", DUTY_ACCOUNTS);
+    }
+    e.into_result()?;
+    let txn = db.conn.begin().await?;
+    let version = crate::versions::claim(&txn, "users", id, &f.version, before.version).await?;
+    let mut am = before.clone().into_active_model();
+    am.version = Set(version);
+    am.role = Set(role.code().to_string());
     am.active = Set(active);
     am.updated_at = Set(Utc::now());
     let after = am.update(&txn).await?;
@@ -380,7 +550,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &UserForm) -> Result<Use
             entity: "user",
             entity_id: Some(id.to_string()),
             action: Action::Update,
-            summary: format!("修改用户 {}（{}）", after.display_name, after.login_name),
+            summary: format!("修改用户角色与状态 {}（{}）", after.display_name, after.login_name),
             before: audit_view(&before),
             after: audit_view(&after),
         },

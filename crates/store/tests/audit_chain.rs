@@ -26,7 +26,7 @@ fn admin_of(zone_id: i64) -> Actor {
 }
 
 fn dept(name: &str) -> DepartmentForm {
-    DepartmentForm { name: name.into(), sort_order: "9".into(), active: Some("on".into()) }
+    DepartmentForm { name: name.into(), sort_order: "9".into(), active: Some("on".into()), ..Default::default() }
 }
 
 async fn count(db: &Db, sql: &str) -> i64 {

@@ -101,7 +101,12 @@ db_test!(writes_are_audited_with_field_changes, |db: Db| async move {
         &db,
         &admin,
         d.id,
-        &DepartmentForm { name: "档案管理室".into(), sort_order: "5".into(), active: Some("on".into()) },
+        &DepartmentForm {
+            name: "档案管理室".into(),
+            sort_order: "5".into(),
+            active: Some("on".into()),
+            version: d.version.to_string(),
+        },
     )
     .await
     .unwrap();
@@ -202,6 +207,9 @@ db_test!(passwords_may_not_be_common_nor_carry_the_units_words, |db: Db| async m
     for (pw, why) in [
         ("襄垣Tq7#mZ2v", "单位名称"),
         ("Xy9#经开区ab", "单位名称"),
+        // the place name in pinyin, whole and as initials (A2)
+        ("Xiangyuan#2025", "单位名称"),
+        ("Xy@2025Tq7m", "单位名称"),
         ("P@ssw0rd2025", "常见密码"),
         ("Admin@123", "常见密码"),
     ] {

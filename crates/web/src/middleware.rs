@@ -7,7 +7,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use kaifaqu_store::auth;
+use kaifaqu_store::{auth, rls};
 
 use crate::error::{AppError, ErrorInfo};
 use crate::extract::{Auth, CurrentUser, session_cookie_name};
@@ -69,7 +69,7 @@ fn client_ip(req_headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: boo
     peer.map(|p| p.ip().to_string())
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -89,8 +89,34 @@ fn allowed_before_password_change(path: &str) -> bool {
     matches!(path, "/account/password" | "/logout" | "/login" | "/healthz" | "/readyz") || path.starts_with("/static/")
 }
 
-/// Loads the signed-in user (session cookie, or `Authorization: Bearer` API token) once per request.
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+/// Paths a user who must enrol a second factor (A5, `[auth] totp_required_roles`) may still reach.
+fn allowed_before_totp_enrolment(path: &str) -> bool {
+    allowed_before_password_change(path) || path.starts_with("/account/totp")
+}
+
+/// Loads the signed-in user (session cookie, or `Authorization: Bearer` API token) once per
+/// request, then runs the rest of the request with the database limited to the zones the user's
+/// scope allows (PostgreSQL row-level security, `rls`): a zone user's zone, a city user's
+/// zones. The session lookup runs as the system (users and sessions are nobody's zone); an
+/// anonymous request sees no zone's rows (the public routes read none).
+pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (req, current) = match rls::system(identify(&state, req)).await {
+        Ok(r) => r,
+        Err(res) => return *res,
+    };
+    let zones = match &current {
+        Some(u) => match rls::system(rls::zones_of(&state.db, &u.actor().scope())).await {
+            Ok(z) => z,
+            Err(e) => return AppError::from(e).into_response(),
+        },
+        None => rls::DbZones::Zones(Vec::new()),
+    };
+    rls::within(zones, next.run(req)).await
+}
+
+/// The signed-in user of the request (also stored in its extensions), or the response that
+/// ends it.
+async fn identify(state: &AppState, mut req: Request) -> Result<(Request, Option<CurrentUser>), Box<Response>> {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let ip = client_ip(req.headers(), peer, state.trust_proxy);
     req.extensions_mut().insert(ClientIp(ip.clone()));
@@ -104,9 +130,9 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         match auth::token_user(&state.db, &token).await {
             Ok(Some(user)) => Some(CurrentUser { user, via: Auth::Token, ip }),
             Ok(None) => {
-                return AppError::Forbidden("接口令牌无效、已吊销或账号已停用".into()).into_response();
+                return Err(Box::new(AppError::Forbidden("接口令牌无效、已吊销或账号已停用".into()).into_response()));
             }
-            Err(e) => return AppError::from(e).into_response(),
+            Err(e) => return Err(Box::new(AppError::from(e).into_response())),
         }
     } else if let Some(token) = cookie_value(req.headers(), session_cookie_name(state.secure_cookies)) {
         match auth::session(&state.db, &state.policy, &token).await {
@@ -116,7 +142,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 ip,
             }),
             Ok(None) => None,
-            Err(e) => return AppError::from(e).into_response(),
+            Err(e) => return Err(Box::new(AppError::from(e).into_response())),
         }
     } else {
         None
@@ -126,16 +152,30 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         && !allowed_before_password_change(req.uri().path())
     {
         if !is_api(req.uri().path()) && req.method() == Method::GET {
-            return Redirect::to("/account/password").into_response();
+            return Err(Box::new(Redirect::to("/account/password").into_response()));
         }
-        return AppError::Forbidden("请先修改密码再继续（管理员重设了您的密码，或密码已超过规定的使用期限）".into())
-            .into_response();
+        return Err(Box::new(
+            AppError::Forbidden("请先修改密码再继续（管理员重设了您的密码，或密码已超过规定的使用期限）".into())
+                .into_response(),
+        ));
     }
-    req.extensions_mut().insert(current);
-    next.run(req).await
+    // A5: a role that must log in with a second factor reaches only the enrolment until it has one
+    if let Some(u) = &current
+        && state.policy.needs_totp_enrolment(&u.user)
+        && !allowed_before_totp_enrolment(req.uri().path())
+    {
+        if !is_api(req.uri().path()) && req.method() == Method::GET {
+            return Err(Box::new(Redirect::to("/account/totp").into_response()));
+        }
+        return Err(Box::new(
+            AppError::Forbidden("请先绑定动态口令再继续：您的角色须使用动态口令（双因素）登录".into()).into_response(),
+        ));
+    }
+    req.extensions_mut().insert(current.clone());
+    Ok((req, current))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -143,6 +183,15 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// token: header `X-CSRF-Token`, form field `_csrf`, or (multipart uploads) query `_csrf`.
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // The one public write, `POST /login` (signed in or not): another site's page is refused
+    // here; the login form's own token (the login cookie, double submit) is checked by the
+    // handler (features/account.rs), which issued it.
+    if !safe && req.uri().path() == "/login" {
+        if !same_origin(req.headers()) {
+            return AppError::Csrf.into_response();
+        }
+        return next.run(req).await;
+    }
     let expected = match req.extensions().get::<Option<CurrentUser>>() {
         Some(Some(CurrentUser { via: Auth::Session { csrf, .. }, .. })) => Some(csrf.clone()),
         _ => None,

@@ -26,7 +26,13 @@ pub async fn run_once(state: &AppState) -> Result<RunReport, kaifaqu_store::Stor
 
 /// One run as at `now` (Beijing time): the rules, the digests when `now` is past the digest
 /// time, then delivery of what the webhook has not received yet.
+/// The scheduler works on every zone: it runs as the system at the database (row-level
+/// security, `kaifaqu_store::rls`).
 pub async fn run_once_at(state: &AppState, now: chrono::NaiveDateTime) -> Result<RunReport, kaifaqu_store::StoreError> {
+    kaifaqu_store::rls::system(run_rules(state, now)).await
+}
+
+async fn run_rules(state: &AppState, now: chrono::NaiveDateTime) -> Result<RunReport, kaifaqu_store::StoreError> {
     let mut created = notifications::run_escalation(&state.db, now.date()).await?;
     if state.notify.digest_time.is_some_and(|t| now.time() >= t) {
         created += todo::run_digest(&state.db, now.date()).await?;

@@ -106,6 +106,7 @@ fn menu(role: Role, active: &str) -> Vec<MenuGroup> {
             items: vec![
                 item("开发区信息", "/admin/zone"),
                 item("科室", "/admin/departments"),
+                item("人员信息", "/admin/people"),
                 item("字典", "/admin/dictionaries"),
                 item("指标目录", "/admin/indicators"),
                 item("安全检查设置", "/admin/safety"),

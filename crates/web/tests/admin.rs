@@ -52,20 +52,26 @@ app_test!(every_kind_of_write_is_audited, |app: TestApp| async move {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let users: serde_json::Value = sec.get("/api/v1/users?q=zhao").await.json().await.unwrap();
     let uid = users["rows"][0]["id"].as_i64().unwrap();
-    let r = sec
+    // 三员 (C9): the security admin changes the role, the system admin the name and phone
+    let r =
+        sec.post_form(&format!("/admin/users/{uid}"), &[("role", "leader"), ("active", "on"), ("version", "1")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = s
         .post_form(
-            &format!("/admin/users/{uid}"),
-            &[("display_name", "赵主任"), ("role", "leader"), ("active", "on"), ("phone", "13800000000")],
+            &format!("/admin/users/{uid}/details"),
+            &[("display_name", "赵主任"), ("phone", "13800000000"), ("version", "2")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let rows = audit_rows(&au, &format!("entity=user&entity_id={uid}")).await;
-    assert_eq!(rows.len(), 2);
-    let fields: Vec<&str> =
-        rows[0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["display_name", "phone", "role"]);
+    assert_eq!(rows.len(), 3);
+    let fields = |row: &serde_json::Value| -> Vec<String> {
+        row["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(fields(&rows[0]), ["display_name", "phone"]);
+    assert_eq!(fields(&rows[1]), ["role"]);
     // the password hash never enters the log
-    let created = &rows[1]["changes"].as_array().unwrap();
+    let created = &rows[2]["changes"].as_array().unwrap();
     let hash = created.iter().find(|c| c["field"] == "password_hash").unwrap();
     assert_eq!(hash["after"], "***");
 
@@ -76,7 +82,7 @@ app_test!(every_kind_of_write_is_audited, |app: TestApp| async move {
     s.json(
         Method::PUT,
         &format!("/api/v1/dictionaries/{did}"),
-        Some(json!({"value": "县委县政府交办", "active": false})),
+        Some(json!({"value": "县委县政府交办", "active": false, "version": 1})),
     )
     .await;
     s.json(Method::DELETE, &format!("/api/v1/dictionaries/{did}"), None).await;
@@ -304,14 +310,14 @@ app_test!(the_security_admin_cannot_make_or_take_over_a_duty_account, |app: Test
         .json(
             Method::PUT,
             &format!("/api/v1/users/{}", plain["id"]),
-            Some(json!({"display_name": "普通", "role": "audit_admin", "active": true})),
+            Some(json!({"role": "audit_admin", "active": true, "version": 1})),
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // the admin's and the auditor's accounts cannot be changed, reset or stripped of their second factor
     for login in ["admin", "auditor"] {
         let id = kaifaqu_store::users::find_by_login(&app.db, login).await.unwrap().unwrap().id;
-        let r = sec.post_form(&format!("/admin/users/{id}"), &[("display_name", "改名"), ("role", "viewer")]).await;
+        let r = sec.post_form(&format!("/admin/users/{id}"), &[("role", "viewer"), ("version", "1")]).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{login}");
         let r = sec.post_form(&format!("/admin/users/{id}/password"), &[("password", "Taken-over-2025x")]).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{login}");

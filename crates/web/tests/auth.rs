@@ -43,8 +43,9 @@ app_test!(anonymous_pages_redirect_to_login_and_api_answers_401, |app: TestApp| 
 app_test!(login_never_redirects_off_site, |app: TestApp| async move {
     for next in ["//evil.example/", "/\\evil.example", "/\t/evil.example/", "https://evil.example/"] {
         let c = TestApp::client();
-        let r = c
-            .post(app.url("/login"))
+        let r = app
+            .login_request(&c)
+            .await
             .form(&[("login_name", "admin"), ("password", app.password.as_str()), ("next", next)])
             .send()
             .await
@@ -57,9 +58,9 @@ app_test!(failed_logins_lock_without_revealing_the_name, |app: TestApp| async mo
     let c = TestApp::client();
     let try_login = |name: &'static str, pw: &'static str| {
         let c = c.clone();
-        let url = app.url("/login");
+        let app = &app;
         async move {
-            let r = c.post(url).form(&[("login_name", name), ("password", pw)]).send().await.unwrap();
+            let r = app.login_request(&c).await.form(&[("login_name", name), ("password", pw)]).send().await.unwrap();
             (r.status(), r.text().await.unwrap())
         }
     };
@@ -73,8 +74,9 @@ app_test!(failed_logins_lock_without_revealing_the_name, |app: TestApp| async mo
     }
     // five failures: the right password is refused now, with the same message
     let c2 = TestApp::client();
-    let r = c2
-        .post(app.url("/login"))
+    let r = app
+        .login_request(&c2)
+        .await
         .form(&[("login_name", "staff"), ("password", app.password.as_str())])
         .send()
         .await
@@ -138,8 +140,9 @@ mod session_expiry {
             return;
         };
         let c = TestApp::client();
-        let r = c
-            .post(app.url("/login"))
+        let r = app
+            .login_request(&c)
+            .await
             .form(&[("login_name", "admin"), ("password", app.password.as_str())])
             .send()
             .await
@@ -237,8 +240,9 @@ app_test!(password_change_and_admin_reset, |app: TestApp| async move {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(staff.get("/").await.status(), StatusCode::SEE_OTHER, "reset ends sessions");
     let c = TestApp::client();
-    let r = c
-        .post(app.url("/login"))
+    let r = app
+        .login_request(&c)
+        .await
         .form(&[("login_name", "staff"), ("password", "Reset-by-admin9")])
         .send()
         .await

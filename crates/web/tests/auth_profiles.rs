@@ -37,7 +37,8 @@ macro_rules! policy_test {
 }
 
 async fn post_login(app: &TestApp, c: &reqwest::Client, login: &str, password: &str) -> reqwest::Response {
-    c.post(app.url("/login"))
+    app.login_request(c)
+        .await
         .form(&[("login_name", login), ("password", password), ("next", "/")])
         .send()
         .await

@@ -405,6 +405,7 @@ app_test!(meetings_projects_decisions_and_their_problems, |app: TestApp| async m
         "status",
         "resolution",
         "resolved_date",
+        "version",
     ];
     let input: serde_json::Map<String, Value> =
         keep.iter().map(|k| (k.to_string(), if body[*k].is_null() { json!("") } else { body[*k].clone() })).collect();
@@ -448,12 +449,15 @@ app_test!(api_creates_and_reads_each_record, |app: TestApp| async move {
     assert_eq!(r.status(), StatusCode::CREATED);
     let e: Value = r.json().await.unwrap();
     let eid = e["id"].as_i64().unwrap();
-    assert_eq!(get_json(&s, &format!("/api/v1/enterprises/{eid}")).await["credit_code"], good);
+    let read = get_json(&s, &format!("/api/v1/enterprises/{eid}")).await;
+    assert_eq!(read["credit_code"], good);
     let r = s
         .json(
             Method::PUT,
             &format!("/api/v1/enterprises/{eid}"),
-            Some(json!({"name": "接口测试企业（更名）", "credit_code": good, "industry_code": "26"})),
+            Some(
+                json!({"name": "接口测试企业（更名）", "credit_code": good, "industry_code": "26", "version": read["version"]}),
+            ),
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -484,7 +488,7 @@ app_test!(api_creates_and_reads_each_record, |app: TestApp| async move {
             Method::PUT,
             &format!("/api/v1/contacts/{cid}"),
             Some(
-                json!({"date": "2025-05-06", "project_id": ids[0].to_string(), "form": "visit", "summary": "上门拜访"}),
+                json!({"date": "2025-05-06", "project_id": ids[0].to_string(), "form": "visit", "summary": "上门拜访", "version": c["version"]}),
             ),
         )
         .await;
@@ -520,7 +524,7 @@ app_test!(api_creates_and_reads_each_record, |app: TestApp| async move {
         .json(
             Method::PUT,
             &format!("/api/v1/problems/{pid}"),
-            Some(json!({"project_id": ids[0].to_string(), "category": "approval", "description": "施工许可待办理", "raised_date": "2025-05-05", "status": "unresolvable"})),
+            Some(json!({"project_id": ids[0].to_string(), "category": "approval", "description": "施工许可待办理", "raised_date": "2025-05-05", "status": "unresolvable", "version": 1})),
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -651,17 +655,17 @@ app_test!(zone_b_gets_404_for_zone_a_ledgers, |app: TestApp| async move {
         (
             Method::PUT,
             format!("/api/v1/enterprises/{e}"),
-            json!({"name": "乙区改名", "credit_code": "91350100M000100Y43"}),
+            json!({"name": "乙区改名", "credit_code": "91350100M000100Y43", "version": 1}),
         ),
         (
             Method::PUT,
             format!("/api/v1/contacts/{c}"),
-            json!({"date": "2025-01-02", "lead_name": "乙区", "form": "visit", "summary": "乙区"}),
+            json!({"date": "2025-01-02", "lead_name": "乙区", "form": "visit", "summary": "乙区", "version": 1}),
         ),
         (
             Method::PUT,
             format!("/api/v1/problems/{p}"),
-            json!({"project_id": project, "category": "land", "description": "乙区", "raised_date": "2025-01-02"}),
+            json!({"project_id": project, "category": "land", "description": "乙区", "raised_date": "2025-01-02", "version": 1}),
         ),
         (Method::POST, format!("/api/v1/meetings/{m}/decisions"), json!({"decision": "乙区决定"})),
     ];

@@ -65,6 +65,8 @@ async fn first_id(app: &TestApp, table: &str) -> i64 {
 struct Ids {
     by_prefix: Vec<(&'static str, i64)>,
     task_with_milestone: (i64, i64),
+    /// An account that is not one of the three duties' (the system admin edits its details).
+    plain_user: i64,
 }
 
 async fn ids(app: &TestApp) -> Ids {
@@ -109,7 +111,13 @@ async fn ids(app: &TestApp) -> Ids {
     let m =
         strings(app, "SELECT CAST(task_id AS TEXT), CAST(id AS TEXT) FROM task_milestones ORDER BY id LIMIT 1").await;
     let task_with_milestone = m.first().map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap())).unwrap_or((1, 1));
-    Ids { by_prefix, task_with_milestone }
+    let plain = strings(
+        app,
+        "SELECT CAST(MIN(id) AS TEXT) FROM users WHERE role NOT IN ('admin', 'audit_admin', 'security_admin', 'city')",
+    )
+    .await;
+    let plain_user = plain.first().and_then(|r| r.first()).and_then(|v| v.parse().ok()).unwrap_or(1);
+    Ids { by_prefix, task_with_milestone, plain_user }
 }
 
 impl Ids {
@@ -123,6 +131,9 @@ impl Ids {
         let path = path.replace("{name}", "half_year").replace("{file}", "app.css");
         if !path.contains("{id}") {
             return path;
+        }
+        if bare.ends_with("/details") && bare.contains("/users/") {
+            return path.replace("{id}", &self.plain_user.to_string());
         }
         let id = self.by_prefix.iter().find(|(p, _)| bare.starts_with(p)).map(|(_, id)| *id).unwrap_or_else(|| {
             panic!("no record to fill {path}: add its table to `ids`");

@@ -74,8 +74,9 @@ async fn host_cookies(engine: kaifaqu_store::Engine) {
         return;
     };
     let login = || async {
-        let r = TestApp::client()
-            .post(app.url("/login"))
+        let r = app
+            .login_request(&TestApp::client())
+            .await
             .form(&[("login_name", "admin"), ("password", app.password.as_str()), ("next", "/")])
             .send()
             .await

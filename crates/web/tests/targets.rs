@@ -209,7 +209,9 @@ app_test!(the_json_api_writes_and_refuses, |app: TestApp| async move {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.json::<Value>().await.unwrap()["route"][3], 3);
     // edit, then delete
-    let body = json!({"name": "出让标准地宗数", "year": "2025", "metric": "parcels", "target_value": "6"});
+    let version = json_of(&s, &format!("/api/v1/targets/{id}")).await["status"]["target"]["version"].clone();
+    let body =
+        json!({"name": "出让标准地宗数", "year": "2025", "metric": "parcels", "target_value": "6", "version": version});
     let r = s.json(Method::PUT, &format!("/api/v1/targets/{id}"), Some(body)).await;
     assert_eq!(r.status(), StatusCode::OK);
     let t: Value = r.json().await.unwrap();

@@ -17,7 +17,7 @@ fn field(html: &str, name: &str) -> Option<String> {
 }
 
 async fn login_step(app: &TestApp, c: &reqwest::Client, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
-    let r = c.post(app.url("/login")).form(fields).send().await.unwrap();
+    let r = app.login_request(c).await.form(fields).send().await.unwrap();
     let status = r.status();
     let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     (status, location, r.text().await.unwrap())

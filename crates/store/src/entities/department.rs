@@ -11,6 +11,8 @@ pub struct Model {
     pub sort_order: i32,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// The optimistic version (migration 16).
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

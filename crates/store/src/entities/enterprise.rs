@@ -19,6 +19,10 @@ pub struct Model {
     pub address: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Blind index of the contact phone (migration 15, `sensitive`).
+    pub contact_phone_bidx: Option<String>,
+    /// The optimistic version (migration 15).
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

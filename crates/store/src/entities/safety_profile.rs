@@ -12,6 +12,8 @@ pub struct Model {
     pub risk_colour: Option<String>,
     pub notes: String,
     pub updated_at: DateTime<Utc>,
+    /// The optimistic version (migration 16).
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,10 @@ pub struct Model {
     pub totp_secret: Option<String>,
     pub totp_pending: Option<String>,
     pub totp_last_step: Option<i64>,
+    /// Blind index of the phone (migration 15, `sensitive`).
+    pub phone_bidx: Option<String>,
+    /// The optimistic version (migration 16).
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,10 +9,10 @@ use kaifaqu_store::audit::{self, AuditFilter, AuditRecord};
 use kaifaqu_store::calendar::{self, Day, DayForm, Year};
 use kaifaqu_store::departments::{self, Department, DepartmentForm};
 use kaifaqu_store::dictionaries::{self, DictionaryItem, ItemForm};
-use kaifaqu_store::users::{self, User, UserFilter, UserForm};
+use kaifaqu_store::users::{self, AccessForm, DetailsForm, User, UserFilter, UserForm};
 use serde::Deserialize;
 
-use super::Paging;
+use super::{Paging, require_version};
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppJson, AppQuery, CurrentUser};
 use crate::routing::{Need, Routes, get, put};
@@ -27,6 +27,7 @@ pub fn routes() -> Routes {
         )
         .route("/users", get(Need::SECURITY, list_users).post(Need::SECURITY, create_user))
         .route("/users/{id}", get(Need::SECURITY, get_user).put(Need::SECURITY, update_user))
+        .route("/users/{id}/details", get(Need::ADMIN, get_user_details).put(Need::ADMIN, update_user_details))
         .route("/dictionaries", get(Need::READ, list_dictionary).post(Need::ADMIN, create_dictionary_item))
         .route(
             "/dictionaries/{id}",
@@ -51,6 +52,14 @@ pub struct DepartmentInput {
     pub sort_order: Option<i32>,
     /// Default true.
     pub active: Option<bool>,
+    /// The version as read (required on PUT: a stale one is refused with 409; ignored on POST).
+    #[serde(default, deserialize_with = "kaifaqu_store::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
+}
+
+fn version_text(v: &str) -> String {
+    v.to_string()
 }
 
 impl DepartmentInput {
@@ -59,6 +68,7 @@ impl DepartmentInput {
             name: self.name.clone(),
             sort_order: self.sort_order.map(|s| s.to_string()).unwrap_or_default(),
             active: flag(self.active),
+            version: version_text(&self.version),
         }
     }
 }
@@ -94,8 +104,9 @@ pub async fn get_department(
     Ok(Json(departments::get(&state.db, &user.actor().scope(), id).await?))
 }
 
+/// Replaces the department's fields; `version` as read is required (a stale one: 409, nothing changed).
 #[utoipa::path(put, path = "/api/v1/departments/{id}", tag = "科室", request_body = DepartmentInput,
-    responses((status = 200, body = Department), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Department), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_department(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -103,7 +114,10 @@ pub async fn update_department(
     AppJson(input): AppJson<DepartmentInput>,
 ) -> AppResult<Json<Department>> {
     user.require(Permission::Administer)?;
-    Ok(Json(departments::update(&state.db, &user.actor(), id, &input.form()).await?))
+    departments::get(&state.db, &user.actor().scope(), id).await?;
+    let f = input.form();
+    require_version(&f.version)?;
+    Ok(Json(departments::update(&state.db, &user.actor(), id, &f).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/departments/{id}", tag = "科室",
@@ -143,8 +157,36 @@ impl UserInput {
             department_id: self.department_id.map(|d| d.to_string()).unwrap_or_default(),
             active: flag(self.active),
             password: self.password.clone().unwrap_or_default(),
+            version: String::new(),
         }
     }
+}
+
+/// 三员: what the 安全管理员 changes of an account (PUT `/api/v1/users/{id}`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserAccessInput {
+    /// A role code (leader, staff, viewer, …); the three duty roles only on the server.
+    pub role: String,
+    /// Default true.
+    pub active: Option<bool>,
+    /// The version as read (required: a stale one is refused with 409).
+    #[serde(default, deserialize_with = "kaifaqu_store::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
+}
+
+/// 三员: what the 系统管理员 changes of an account (PUT `/api/v1/users/{id}/details`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserDetailsInput {
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub department_id: Option<i64>,
+    /// The version as read (required: a stale one is refused with 409).
+    #[serde(default, deserialize_with = "kaifaqu_store::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 /// Filters of the user list.
@@ -193,22 +235,55 @@ pub async fn get_user(State(state): State<AppState>, user: CurrentUser, Path(id)
     Ok(Json(users::get(&state.db, &user.actor().scope(), id).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "用户", request_body = UserInput,
-    responses((status = 200, body = User), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+/// 三员: the 安全管理员 changes an account's role and active flag (the name, phone and
+/// department are the 系统管理员's: `/api/v1/users/{id}/details`). `version` as read is required.
+#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "用户", request_body = UserAccessInput,
+    responses((status = 200, body = User), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_user(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    AppJson(input): AppJson<UserInput>,
+    AppJson(input): AppJson<UserAccessInput>,
 ) -> AppResult<Json<User>> {
     user.require(Permission::ManageSecurity)?;
-    if input.password.is_some() {
-        return Err(AppError::Invalid(kaifaqu_domain::Invalid::one(
-            "password",
-            "修改用户时不能设置密码：请使用重设密码功能",
-        )));
-    }
-    Ok(Json(users::update(&state.db, &user.actor(), id, &input.form()).await?))
+    users::get(&state.db, &user.actor().scope(), id).await?;
+    let f = AccessForm { role: input.role, active: flag(input.active), version: version_text(&input.version) };
+    require_version(&f.version)?;
+    Ok(Json(users::update_access(&state.db, &user.actor(), id, &f).await?))
+}
+
+/// An account as the 系统管理员 sees it to edit its name, phone and department.
+#[utoipa::path(get, path = "/api/v1/users/{id}/details", tag = "用户",
+    responses((status = 200, body = User), (status = 404, body = super::ApiError)))]
+pub async fn get_user_details(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<User>> {
+    user.require(Permission::Administer)?;
+    Ok(Json(users::get(&state.db, &user.actor().scope(), id).await?))
+}
+
+/// 三员: the 系统管理员 changes an account's name, phone and department (not a duty account's:
+/// 403). `version` as read is required.
+#[utoipa::path(put, path = "/api/v1/users/{id}/details", tag = "用户", request_body = UserDetailsInput,
+    responses((status = 200, body = User), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
+pub async fn update_user_details(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    AppJson(input): AppJson<UserDetailsInput>,
+) -> AppResult<Json<User>> {
+    user.require(Permission::Administer)?;
+    users::get(&state.db, &user.actor().scope(), id).await?;
+    let f = DetailsForm {
+        display_name: input.display_name,
+        phone: input.phone.unwrap_or_default(),
+        department_id: input.department_id.map(|d| d.to_string()).unwrap_or_default(),
+        version: version_text(&input.version),
+    };
+    require_version(&f.version)?;
+    Ok(Json(users::update_details(&state.db, &user.actor(), id, &f).await?))
 }
 
 /// A dictionary item to create (`kind` required) or change (`kind` is kept).
@@ -219,6 +294,10 @@ pub struct DictionaryInput {
     pub value: String,
     pub sort_order: Option<i32>,
     pub active: Option<bool>,
+    /// The version as read (required on PUT: a stale one is refused with 409; ignored on POST).
+    #[serde(default, deserialize_with = "kaifaqu_store::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 impl DictionaryInput {
@@ -228,6 +307,7 @@ impl DictionaryInput {
             value: self.value.clone(),
             sort_order: self.sort_order.map(|s| s.to_string()).unwrap_or_default(),
             active: flag(self.active),
+            version: version_text(&self.version),
         }
     }
 }
@@ -269,8 +349,9 @@ pub async fn create_dictionary_item(
     Ok((StatusCode::CREATED, Json(d)))
 }
 
+/// Changes an item's value, order and active flag; `version` as read is required (stale: 409).
 #[utoipa::path(put, path = "/api/v1/dictionaries/{id}", tag = "字典", request_body = DictionaryInput,
-    responses((status = 200, body = DictionaryItem), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = DictionaryItem), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_dictionary_item(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -278,7 +359,10 @@ pub async fn update_dictionary_item(
     AppJson(input): AppJson<DictionaryInput>,
 ) -> AppResult<Json<DictionaryItem>> {
     user.require(Permission::Administer)?;
-    Ok(Json(dictionaries::update(&state.db, &user.actor(), id, &input.form()).await?))
+    dictionaries::get(&state.db, &user.actor().scope(), id).await?;
+    let f = input.form();
+    require_version(&f.version)?;
+    Ok(Json(dictionaries::update(&state.db, &user.actor(), id, &f).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/dictionaries/{id}", tag = "字典",

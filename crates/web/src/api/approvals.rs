@@ -92,9 +92,11 @@ pub async fn get_power(
     Ok(Json(approval_powers::get(&state.db, &user.actor().scope(), id).await?))
 }
 
+/// Replaces the power's fields; `version` as read is required: a stale one is refused with 409
+/// and changes nothing.
 #[utoipa::path(put, path = "/api/v1/approvals/powers/{id}", tag = "审批服务", params(("id" = i64, Path, description = "事项 id")),
     request_body = PowerForm,
-    responses((status = 200, body = Power), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Power), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_power(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -102,7 +104,9 @@ pub async fn update_power(
     AppJson(f): AppJson<PowerForm>,
 ) -> AppResult<Json<Power>> {
     user.zone_id()?;
+    approval_powers::get(&state.db, &user.actor().scope(), id).await?;
     user.require(Permission::Write)?;
+    super::require_version(&f.version)?;
     Ok(Json(approval_powers::update(&state.db, &user.actor(), id, &f).await?))
 }
 

@@ -59,9 +59,11 @@ pub async fn get_contact(
     Ok(Json(contacts::get(&state.db, &user.actor().scope(), id).await?))
 }
 
+/// Replaces the record's fields and `version` as read (required): a stale version is refused
+/// with 409 and changes nothing.
 #[utoipa::path(put, path = "/api/v1/contacts/{id}", tag = "对接记录", params(("id" = i64, Path, description = "对接记录 id")),
     request_body = ContactFormInput,
-    responses((status = 200, body = Contact), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Contact), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_contact(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -70,5 +72,6 @@ pub async fn update_contact(
 ) -> AppResult<Json<Contact>> {
     user.zone_id()?;
     user.require(Permission::Write)?;
+    super::require_version(&f.version)?;
     Ok(Json(contacts::update(&state.db, &user.actor(), id, &f).await?))
 }

@@ -1,4 +1,5 @@
-//! Enterprises (企业) over JSON.
+//! Enterprises (企业) over JSON. The contact phone comes whole to roles holding `ReadPersonal` and
+//! masked (`138****5678`) to the others; `q` also finds the exact contact phone.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -24,7 +25,7 @@ pub fn routes() -> Routes {
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EnterpriseQuery {
-    /// Part of the name or of the 统一社会信用代码.
+    /// Part of the name or of the 统一社会信用代码, or the contact phone (the whole number).
     #[serde(default)]
     pub q: String,
     pub page: Option<u64>,
@@ -41,7 +42,7 @@ pub async fn list_enterprises(
 ) -> AppResult<Json<Page<Enterprise>>> {
     let zone = user.zone_id()?;
     let (page, limit) = Paging { page: q.page, limit: q.limit }.checked()?;
-    Ok(Json(enterprises::list(&state.db, &user.actor().scope(), zone, &q.q, page, limit).await?))
+    Ok(Json(enterprises::list_as(&state.db, &user.actor(), zone, &q.q, page, limit).await?))
 }
 
 /// `legacy` and `above_scale` are "on" (or "true", "1") when set; `legacy` (a wrong check
@@ -67,12 +68,14 @@ pub async fn get_enterprise(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Enterprise>> {
     user.zone_id()?;
-    Ok(Json(enterprises::get(&state.db, &user.actor().scope(), id).await?))
+    Ok(Json(enterprises::get_as(&state.db, &user.actor(), id).await?))
 }
 
+/// Replaces the enterprise's fields and `version` as read (required): a stale version is refused
+/// with 409 and changes nothing. A masked phone sent back as it was read keeps the number.
 #[utoipa::path(put, path = "/api/v1/enterprises/{id}", tag = "企业", params(("id" = i64, Path, description = "企业 id")),
     request_body = EnterpriseForm,
-    responses((status = 200, body = Enterprise), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Enterprise), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_enterprise(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -81,5 +84,6 @@ pub async fn update_enterprise(
 ) -> AppResult<Json<Enterprise>> {
     user.zone_id()?;
     user.require(Permission::Write)?;
+    super::require_version(&f.version)?;
     Ok(Json(enterprises::update(&state.db, &user.actor(), id, &f).await?))
 }

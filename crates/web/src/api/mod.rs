@@ -85,7 +85,7 @@ impl Paging {
     paths(
         zones::me, zones::todo, zones::list_zones, zones::get_zone,
         admin::list_departments, admin::create_department, admin::get_department, admin::update_department, admin::delete_department,
-        admin::list_users, admin::create_user, admin::get_user, admin::update_user,
+        admin::list_users, admin::create_user, admin::get_user, admin::update_user, admin::get_user_details, admin::update_user_details,
         admin::list_dictionary, admin::create_dictionary_item, admin::update_dictionary_item, admin::delete_dictionary_item,
         admin::list_audit, admin::get_audit, admin::get_calendar, admin::set_calendar_day,
         indicators::catalog, indicators::overview, indicators::series, indicators::ranking, indicators::save_values,
@@ -154,4 +154,16 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(targets::Doc::openapi());
     doc.merge(tasks::Doc::openapi());
     doc
+}
+
+/// A replacing PUT names the version it was made on (422 without it): without it, it would
+/// silently overwrite whatever another client saved since (the pages' forms always carry it).
+pub(crate) fn require_version(v: &str) -> Result<(), crate::error::AppError> {
+    if v.trim().trim_matches('"').is_empty() {
+        return Err(crate::error::AppError::Invalid(kaifaqu_domain::Invalid::one(
+            "version",
+            "请提供读取记录时的版本号（version）：没有版本号的修改可能覆盖他人刚保存的内容",
+        )));
+    }
+    Ok(())
 }

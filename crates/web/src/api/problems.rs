@@ -59,10 +59,11 @@ pub async fn get_problem(
 }
 
 /// The whole record (as on the edit page): `reason` is required for unresolvable, `resolution`
-/// for resolved; a closed problem cannot change status.
+/// for resolved; a closed problem cannot change status. `version` as read is required: a stale
+/// one is refused with 409 and changes nothing.
 #[utoipa::path(put, path = "/api/v1/problems/{id}", tag = "问题台账", params(("id" = i64, Path, description = "问题 id")),
     request_body = ProblemForm,
-    responses((status = 200, body = Problem), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Problem), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_problem(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -70,6 +71,8 @@ pub async fn update_problem(
     AppJson(f): AppJson<ProblemForm>,
 ) -> AppResult<Json<Problem>> {
     user.zone_id()?;
+    problems::get(&state.db, &user.actor().scope(), id).await?;
     user.require(Permission::Write)?;
+    super::require_version(&f.version)?;
     Ok(Json(problems::update(&state.db, &user.actor(), id, &f).await?))
 }

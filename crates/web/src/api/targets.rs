@@ -114,10 +114,11 @@ pub async fn get_target(
 }
 
 /// Replaces the target's fields (send them all). A changed metric, param or value resets the
-/// route to the even split.
+/// route to the even split. `version` as read is required: a stale one is refused with 409 and
+/// changes nothing.
 #[utoipa::path(put, path = "/api/v1/targets/{id}", tag = "年度目标", params(("id" = i64, Path, description = "目标 id")),
     request_body = TargetForm,
-    responses((status = 200, body = Target), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Target), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn update_target(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -127,6 +128,7 @@ pub async fn update_target(
     user.zone_id()?;
     targets::get(&state.db, &user.actor().scope(), id).await?;
     user.require(Permission::Write)?;
+    super::require_version(&f.version)?;
     Ok(Json(targets::update(&state.db, &user.actor(), id, &f).await?))
 }
 

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::assets;
 use crate::error::{AppError, AppResult};
 use crate::extract::{AppForm, Auth, CurrentUser, session_cookie_name};
-use crate::middleware::ClientIp;
+use crate::middleware::{ClientIp, constant_time_eq, cookie_value};
 use crate::routing::{Need, Routes, get, post};
 use crate::shell::{Shell, html};
 use crate::state::AppState;
@@ -47,6 +47,8 @@ struct LoginPage {
     info: Option<&'static str>,
     /// Non-empty on the second step: the token of the login waiting for its TOTP code.
     mfa: String,
+    /// The pre-session token (login CSRF): the login cookie's value, repeated in the form.
+    csrf: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -66,7 +68,34 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-async fn login_page(Query(q): Query<LoginQuery>) -> AppResult<Response> {
+/// The name of the pre-session cookie that carries the login form's token.
+fn login_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-kfq_login" } else { "kfq_login" }
+}
+
+/// The login token the browser holds (a well-formed one), if any.
+fn login_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, login_cookie_name(state.secure_cookies))
+        .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Sets the login cookie: the double-submit token (ASVS 3.5.1) of the one public write, so a
+/// form on another site cannot sign a victim's browser into the attacker's account (login CSRF):
+/// that site can neither read nor set this cookie. `SameSite=Strict`, only for this server.
+fn with_login_cookie(state: &AppState, token: &str, mut res: Response) -> Response {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let name = login_cookie_name(state.secure_cookies);
+    if let Ok(v) = HeaderValue::from_str(&format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> AppResult<Response> {
     let info = if q.changed.is_some() {
         Some("密码已修改，请用新密码登录。")
     } else if q.bye.is_some() {
@@ -74,14 +103,18 @@ async fn login_page(Query(q): Query<LoginQuery>) -> AppResult<Response> {
     } else {
         None
     };
-    html(&LoginPage {
+    // the token the browser has (several open login pages keep working), or a new one
+    let csrf = login_token(&state, &headers).unwrap_or_else(|| auth::random_hex(16));
+    let page = html(&LoginPage {
         css: assets::css_path(),
         next: safe_next(q.next.as_deref()),
         login_name: String::new(),
         error: None,
         info,
         mfa: String::new(),
-    })
+        csrf: csrf.clone(),
+    })?;
+    Ok(with_login_cookie(&state, &csrf, page.into_response()))
 }
 
 #[derive(Deserialize)]
@@ -97,10 +130,13 @@ struct LoginForm {
     mfa: String,
     #[serde(default)]
     code: String,
+    /// The login token (the login cookie's value).
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
 }
 
 /// Too many failed logins from one address: 429 with Retry-After and the login page.
-fn throttled(next: String, wait_seconds: u64) -> AppResult<Response> {
+fn throttled(next: String, wait_seconds: u64, csrf: String) -> AppResult<Response> {
     let minutes = wait_seconds.div_ceil(60);
     let page = LoginPage {
         css: assets::css_path(),
@@ -109,6 +145,7 @@ fn throttled(next: String, wait_seconds: u64) -> AppResult<Response> {
         error: Some(format!("此地址登录失败次数过多，已暂停登录：请 {minutes} 分钟后再试。")),
         info: None,
         mfa: String::new(),
+        csrf,
     };
     let mut res = (StatusCode::TOO_MANY_REQUESTS, html(&page)?).into_response();
     res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait_seconds));
@@ -116,7 +153,7 @@ fn throttled(next: String, wait_seconds: u64) -> AppResult<Response> {
 }
 
 /// The one refusal for every failed password step (401).
-fn refused(next: String, login_name: String) -> AppResult<Response> {
+fn refused(next: String, login_name: String, csrf: String) -> AppResult<Response> {
     let page = LoginPage {
         css: assets::css_path(),
         next,
@@ -124,19 +161,27 @@ fn refused(next: String, login_name: String) -> AppResult<Response> {
         error: Some(auth::LOGIN_FAILED.to_string()),
         info: None,
         mfa: String::new(),
+        csrf,
     };
     Ok((StatusCode::UNAUTHORIZED, html(&page)?).into_response())
 }
 
 /// The code step of a login (status 200 the first time, 401 after a wrong code).
-fn code_page(next: String, mfa: String, error: Option<String>) -> AppResult<Response> {
+fn code_page(next: String, mfa: String, error: Option<String>, csrf: String) -> AppResult<Response> {
     let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
-    let page = LoginPage { css: assets::css_path(), next, login_name: String::new(), error, info: None, mfa };
+    let page = LoginPage { css: assets::css_path(), next, login_name: String::new(), error, info: None, mfa, csrf };
     Ok((status, html(&page)?).into_response())
 }
 
 fn signed_in(state: &AppState, s: auth::NewSession, next: String) -> Response {
-    let target = if s.session.user.must_change_password { "/account/password".to_string() } else { next };
+    let target = if s.session.user.must_change_password {
+        "/account/password".to_string()
+    } else if state.policy.needs_totp_enrolment(&s.session.user) {
+        // A5: the role must log in with a second factor: enrolment first
+        "/account/totp".to_string()
+    } else {
+        next
+    };
     let mut res = Redirect::to(&target).into_response();
     let max_age = state.policy.absolute_timeout.num_seconds();
     res.headers_mut().insert(header::SET_COOKIE, session_cookie(state, &s.token, max_age));
@@ -158,11 +203,32 @@ async fn login(
 ) -> AppResult<Response> {
     let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     let next = safe_next(Some(&f.next));
+    // login CSRF (E1): the form's token must be the login cookie's (double submit); the
+    // middleware has already refused another site's Origin / Sec-Fetch-Site. Nothing is counted
+    // or checked before this.
+    // (the form field, or for scripts the `X-CSRF-Token` header)
+    let given = match headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        Some(h) if f.csrf.is_empty() => h.to_string(),
+        _ => f.csrf.clone(),
+    };
+    let Some(csrf) = login_token(&state, &headers).filter(|t| constant_time_eq(t.as_bytes(), given.as_bytes())) else {
+        let csrf = auth::random_hex(16);
+        let page = LoginPage {
+            css: assets::css_path(),
+            next,
+            login_name: String::new(),
+            error: Some("登录页面已过期，或登录请求不是从本系统的登录页发出的：请重新输入登录名和密码。".into()),
+            info: None,
+            mfa: String::new(),
+            csrf: csrf.clone(),
+        };
+        return Ok(with_login_cookie(&state, &csrf, (StatusCode::FORBIDDEN, html(&page)?).into_response()));
+    };
     let guard = &state.login_guard;
     let policy = &state.policy;
     let ip_key = ip.clone().unwrap_or_else(|| "unknown".into());
     if let Some(wait) = guard.blocked(&ip_key, policy) {
-        return throttled(next, wait);
+        return throttled(next, wait, csrf);
     }
     if f.login_name.len() > 64 || f.password.len() > 1024 || f.code.len() > 64 {
         return Err(AppError::Invalid(Invalid::one("login_name", auth::LOGIN_FAILED)));
@@ -177,6 +243,7 @@ async fn login(
                 error: Some("动态口令验证已超时或失败次数过多，请重新输入密码登录。".into()),
                 info: None,
                 mfa: String::new(),
+                csrf,
             };
             return Ok((StatusCode::UNAUTHORIZED, html(&page)?).into_response());
         };
@@ -188,9 +255,14 @@ async fn login(
             }
             None => {
                 if guard.pending_failed(&f.mfa) {
-                    code_page(next, f.mfa, Some("动态口令不正确或已用过：请输入验证器上当前显示的 6 位数字。".into()))
+                    code_page(
+                        next,
+                        f.mfa,
+                        Some("动态口令不正确或已用过：请输入验证器上当前显示的 6 位数字。".into()),
+                        csrf,
+                    )
                 } else {
-                    refused(next, String::new())
+                    refused(next, String::new(), csrf)
                 }
             }
         };
@@ -203,10 +275,10 @@ async fn login(
         auth::LoginOutcome::SecondFactor { user_id } => {
             guard.succeeded(&ip_key);
             let mfa = guard.start_pending(user_id, next.clone());
-            code_page(next, mfa, None)
+            code_page(next, mfa, None, csrf)
         }
         // the attempt was counted as a failure when `blocked` let it through
-        auth::LoginOutcome::Refused => refused(next, f.login_name),
+        auth::LoginOutcome::Refused => refused(next, f.login_name, csrf),
     }
 }
 
@@ -412,6 +484,8 @@ struct TotpPage {
     secret: Option<String>,
     qr: String,
     error: Option<String>,
+    /// The user's role must enrol before anything else (A5).
+    required: bool,
 }
 
 async fn totp_page_with(state: &AppState, user: &CurrentUser, error: Option<String>) -> AppResult<TotpPage> {
@@ -426,7 +500,8 @@ async fn totp_page_with(state: &AppState, user: &CurrentUser, error: Option<Stri
             (false, Some(grouped.join(" ")), qr_svg(&uri)?)
         }
     };
-    Ok(TotpPage { shell: Shell::load(state, user, "/account", None).await?, enabled, secret, qr, error })
+    let required = state.policy.needs_totp_enrolment(&user.user);
+    Ok(TotpPage { shell: Shell::load(state, user, "/account", None).await?, enabled, secret, qr, error, required })
 }
 
 /// 动态口令（双因素登录）: status, or the QR code and secret while enrolling.

@@ -9,7 +9,7 @@ use kaifaqu_store::StoreError;
 use kaifaqu_store::departments::{self, Department, DepartmentForm};
 use serde::Deserialize;
 
-use super::common::{HistoryRow, history};
+use super::common::{HistoryRow, history, stale_errors};
 use crate::error::AppResult;
 use crate::extract::{AppForm, CurrentUser};
 use crate::routing::{Need, Routes, get, post};
@@ -96,6 +96,7 @@ async fn edit_page(
         name: d.name.clone(),
         sort_order: d.sort_order.to_string(),
         active: None,
+        version: d.version.to_string(),
     });
     html(&EditPage {
         shell: Shell::load(state, user, "/admin/departments", None).await?,
@@ -126,6 +127,19 @@ async fn update(
             let f = DepartmentForm { active: (f.active.as_deref() == Some("on")).then(|| "on".into()), ..f };
             let page = edit_page(&state, &user, id, Some(f), errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(StoreError::Stale) => {
+            // the input kept, the current version in the hidden field: saving again overwrites
+            let scope = user.actor().scope();
+            let current = departments::get(&state.db, &scope, id).await?;
+            let errors = stale_errors(&state, &scope, "department", id).await?;
+            let f = DepartmentForm {
+                active: (f.active.as_deref() == Some("on")).then(|| "on".into()),
+                version: current.version.to_string(),
+                ..f
+            };
+            let page = edit_page(&state, &user, id, Some(f), errors).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),
     }

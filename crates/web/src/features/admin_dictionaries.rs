@@ -118,6 +118,7 @@ async fn edit_page(
         value: d.value.clone(),
         sort_order: d.sort_order.to_string(),
         active: None,
+        version: d.version.to_string(),
     });
     html(&EditPage {
         shell: Shell::load(state, user, "/admin/dictionaries", None).await?,
@@ -149,6 +150,19 @@ async fn update(
             let f = ItemForm { active: (f.active.as_deref() == Some("on")).then(|| "on".into()), ..f };
             let page = edit_page(&state, &user, id, Some(f), errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(StoreError::Stale) => {
+            // the input kept, the current version in the hidden field: saving again overwrites
+            let scope = user.actor().scope();
+            let current = dictionaries::get(&state.db, &scope, id).await?;
+            let errors = super::common::stale_errors(&state, &scope, "dictionary_item", id).await?;
+            let f = ItemForm {
+                active: (f.active.as_deref() == Some("on")).then(|| "on".into()),
+                version: current.version.to_string(),
+                ..f
+            };
+            let page = edit_page(&state, &user, id, Some(f), errors).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),
     }

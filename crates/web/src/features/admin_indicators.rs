@@ -83,6 +83,7 @@ fn form_of(i: &Indicator) -> IndicatorForm {
         decimals: i.decimals.to_string(),
         sort_order: i.sort_order.to_string(),
         active: flag(i.active),
+        version: i.version.to_string(),
     }
 }
 
@@ -102,7 +103,13 @@ async fn admin_form(
         }
         None => ("新增指标".to_string(), Vec::new()),
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else if errors.message_for("version").is_some_and(|m| m.starts_with(kaifaqu_store::error::STALE_MESSAGE)) {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = AdminFormPage {
         shell: Shell::load(state, user, "/admin/indicators", None).await?,
         id,
@@ -169,6 +176,13 @@ async fn admin_update(
     match indicators::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to("/admin/indicators?done=saved").into_response()),
         Err(StoreError::Invalid(errors)) => admin_form(&state, &user, Some(id), f, errors).await,
+        Err(StoreError::Stale) => {
+            // 409: the input kept, the current version in the hidden field: saving again overwrites
+            let current = indicators::get(&state.db, id).await?;
+            let errors = super::common::stale_errors(&state, &user.actor().scope(), "indicator", id).await?;
+            let f = IndicatorForm { version: current.version.to_string(), ..f };
+            admin_form(&state, &user, Some(id), f, errors).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -251,3 +251,31 @@ pub fn period_range(from: &str, to: &str) -> AppResult<(chrono::NaiveDate, chron
     }
     Ok((from, to))
 }
+
+/// The errors of a form refused because its version was stale (409), naming what changed: the
+/// record's latest audited change (who, when, the fields before → after). The handler re-renders
+/// the form with the user's input and the record's CURRENT version in the hidden field, and the
+/// template offers the record in a new tab, so a second deliberate "保存" overwrites knowingly.
+pub async fn stale_errors(
+    state: &AppState,
+    scope: &Scope,
+    entity: &str,
+    id: i64,
+) -> AppResult<kaifaqu_domain::Invalid> {
+    let last = history(state, scope, entity, id).await?.pop();
+    let what = match last {
+        Some(h) if !h.changes.is_empty() => {
+            let fields: Vec<String> = h.changes.iter().map(|c| format!("{}：{} → {}", c.0, c.1, c.2)).collect();
+            format!("{} 于 {} 修改了 {}", h.user, h.time, fields.join("；"))
+        }
+        Some(h) => format!("{} 于 {}：{}", h.user, h.time, h.summary),
+        None => "他人已保存了新的内容".into(),
+    };
+    Ok(kaifaqu_domain::Invalid::one(
+        "version",
+        format!(
+            "{}（{what}）。下方仍是您的填写，未保存；请在新标签页打开当前记录对照，确认后再次点击“保存”将以您的填写覆盖当前内容。",
+            kaifaqu_store::error::STALE_MESSAGE
+        ),
+    ))
+}

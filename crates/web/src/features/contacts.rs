@@ -12,9 +12,9 @@ use kaifaqu_store::dictionaries::{self, DictionaryItem};
 use kaifaqu_store::{Page, StoreError};
 use serde::Deserialize;
 
-use super::common::{HistoryRow, Pager, history, query_base};
+use super::common::{HistoryRow, Pager, history, query_base, stale_errors};
 use super::problems::project_options;
-use crate::error::AppResult;
+use crate::error::{AppResult, form_errors, with_status};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
@@ -122,6 +122,7 @@ fn form_of(c: &Contact) -> ContactFormInput {
         summary: c.summary.clone(),
         next_step: c.next_step.clone().unwrap_or_default(),
         next_date: c.next_date.map(|d| d.to_string()).unwrap_or_default(),
+        version: c.version.to_string(),
     }
 }
 
@@ -215,10 +216,19 @@ async fn update(
     user.require(Permission::Write)?;
     match contacts::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to(&format!("/contacts/{id}?done=saved")).into_response()),
-        Err(StoreError::Invalid(errors)) => {
-            contacts::get(&state.db, &user.actor().scope(), id).await?;
-            form_page(&state, &user, Some(id), f, errors, None).await
+        Err(StoreError::Stale) => {
+            // 409: the input kept with what changed, and the current version in the hidden
+            // field, so saving again overwrites knowingly
+            let scope = user.actor().scope();
+            let mut f = f;
+            f.version = contacts::get(&state.db, &scope, id).await?.version.to_string();
+            let errors = stale_errors(&state, &scope, "contact", id).await?;
+            with_status(form_page(&state, &user, Some(id), f, errors, None).await, StatusCode::CONFLICT)
         }
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            contacts::get(&state.db, &user.actor().scope(), id).await?;
+            with_status(form_page(&state, &user, Some(id), f, errors, None).await, status)
+        }
     }
 }

@@ -1,17 +1,19 @@
 //! 招商与项目 → 企业: the zone's enterprises (统一社会信用代码 checked, legacy codes only by
-//! administrators), searched by name or code.
+//! administrators), searched by name, code or the exact contact phone (blind index), exported as
+//! XLSX; the contact phone shown whole only to roles holding `ReadPersonal`, masked to the others
+//! (the store decides, `enterprises::list_as/get_as`). Edits carry the optimistic version.
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kaifaqu_domain::{Invalid, Permission};
-use kaifaqu_store::StoreError;
+use kaifaqu_reports::table::{self, Cell};
 use kaifaqu_store::enterprises::{self, Enterprise, EnterpriseForm};
 use serde::Deserialize;
 
-use super::common::{HistoryRow, Pager, history, query_base};
-use crate::error::AppResult;
+use super::common::{HistoryRow, Pager, history, query_base, stale_errors};
+use crate::error::{AppError, AppResult, form_errors, with_status};
 use crate::extract::{AppForm, AppQuery, CurrentUser};
 use crate::routing::{Need, Routes, get};
 use crate::shell::{Shell, html};
@@ -20,6 +22,7 @@ use crate::state::AppState;
 pub fn routes() -> Routes {
     Routes::new()
         .route("/enterprises", get(Need::READ, list))
+        .route("/enterprises.xlsx", get(Need::READ, export))
         .route("/enterprises/new", get(Need::WRITE, new_form).post(Need::WRITE, create))
         .route("/enterprises/{id}", get(Need::READ, edit).post(Need::WRITE, update))
 }
@@ -32,6 +35,7 @@ struct ListPage {
     can_write: bool,
     rows: Vec<Enterprise>,
     pager: Pager,
+    export_href: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -48,15 +52,69 @@ async fn list(
     AppQuery(q): AppQuery<ListQuery>,
 ) -> AppResult<Response> {
     let zone = user.zone_id()?;
-    let page = enterprises::list(&state.db, &user.actor().scope(), zone, &q.q, q.page.unwrap_or(1), 50).await?;
+    let page = enterprises::list_as(&state.db, &user.actor(), zone, &q.q, q.page.unwrap_or(1), 50).await?;
     let base = query_base("/enterprises", &[("q", &q.q)]);
     html(&ListPage {
         shell: Shell::load(&state, &user, "/enterprises", q.done.as_deref()).await?,
+        export_href: query_base("/enterprises.xlsx", &[("q", &q.q)]),
         q: q.q,
         can_write: user.user.role.has(Permission::Write),
         pager: Pager::new(&page, &base),
         rows: page.rows,
     })
+}
+
+const HEADERS: [&str; 9] =
+    ["序号", "企业名称", "统一社会信用代码", "行业代码", "行业", "规上", "联系人", "联系电话", "地址"];
+
+/// The searched list (all pages) as XLSX; the phone as the reader may see it.
+async fn export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppQuery(q): AppQuery<ListQuery>,
+) -> AppResult<Response> {
+    let zone = user.zone_id()?;
+    // every page of the search, 10,000 rows at a time (the store's largest page)
+    let mut all = Vec::new();
+    for page in 1.. {
+        let p = enterprises::list_as(&state.db, &user.actor(), zone, &q.q, page, 10_000).await?;
+        let last = p.pages() <= page;
+        all.extend(p.rows);
+        if last {
+            break;
+        }
+    }
+    let rows: Vec<Vec<Cell>> = all
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            vec![
+                Cell::Int(i as i64 + 1),
+                e.name.clone().into(),
+                e.credit_code.clone().into(),
+                e.industry_code.clone().into(),
+                e.industry_name.clone().into(),
+                if e.above_scale { "是" } else { "否" }.into(),
+                e.contact_person.clone().into(),
+                e.contact_phone.clone().into(),
+                e.address.clone().into(),
+            ]
+        })
+        .collect();
+    let zone_name = kaifaqu_store::zones::get(&state.db, &user.actor().scope(), zone).await?.name;
+    let bytes = table::export("企业", &format!("{zone_name}企业名录（{} 家）", rows.len()), &HEADERS, &rows)
+        .map_err(AppError::Internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"enterprises.xlsx\"; filename*=UTF-8''%E4%BC%81%E4%B8%9A%E5%90%8D%E5%BD%95.xlsx",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -81,24 +139,6 @@ struct FormPage {
     history: Vec<HistoryRow>,
 }
 
-fn on(b: bool) -> Option<String> {
-    b.then(|| "on".to_string())
-}
-
-fn form_of(e: &Enterprise) -> EnterpriseForm {
-    EnterpriseForm {
-        name: e.name.clone(),
-        credit_code: e.credit_code.clone(),
-        legacy: on(e.credit_code_legacy),
-        region_code: e.region_code.clone().unwrap_or_default(),
-        industry_code: e.industry_code.clone().unwrap_or_default(),
-        above_scale: on(e.above_scale),
-        contact_person: e.contact_person.clone().unwrap_or_default(),
-        contact_phone: e.contact_phone.clone().unwrap_or_default(),
-        address: e.address.clone().unwrap_or_default(),
-    }
-}
-
 async fn form_page(
     state: &AppState,
     user: &CurrentUser,
@@ -111,8 +151,8 @@ async fn form_page(
     let scope = user.actor().scope();
     let (form, name, saved_legacy, industry_name, history) = match id {
         Some(id) => {
-            let e = enterprises::get(&state.db, &scope, id).await?;
-            let form = form.unwrap_or_else(|| form_of(&e));
+            let e = enterprises::get_as(&state.db, &user.actor(), id).await?;
+            let form = form.unwrap_or_else(|| EnterpriseForm::from_enterprise(&e));
             let industry = match (&e.industry_code, &e.industry_name) {
                 (Some(c), Some(n)) => format!("{c} {n}"),
                 _ => String::new(),
@@ -153,8 +193,10 @@ async fn create(
     user.require(Permission::Write)?;
     match enterprises::create(&state.db, &user.actor(), &f).await {
         Ok(_) => Ok(Redirect::to("/enterprises?done=created").into_response()),
-        Err(StoreError::Invalid(errors)) => form_page(&state, &user, None, Some(f), errors, None).await,
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            with_status(form_page(&state, &user, None, Some(f), errors, None).await, status)
+        }
     }
 }
 
@@ -177,7 +219,18 @@ async fn update(
     user.require(Permission::Write)?;
     match enterprises::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to(&format!("/enterprises/{id}?done=saved")).into_response()),
-        Err(StoreError::Invalid(errors)) => form_page(&state, &user, Some(id), Some(f), errors, None).await,
-        Err(e) => Err(e.into()),
+        Err(kaifaqu_store::StoreError::Stale) => {
+            // 409: the input kept with what changed, and the current version in the hidden
+            // field, so saving again overwrites knowingly
+            let scope = user.actor().scope();
+            let mut f = f;
+            f.version = enterprises::get(&state.db, &scope, id).await?.version.to_string();
+            let errors = stale_errors(&state, &scope, "enterprise", id).await?;
+            with_status(form_page(&state, &user, Some(id), Some(f), errors, None).await, StatusCode::CONFLICT)
+        }
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            with_status(form_page(&state, &user, Some(id), Some(f), errors, None).await, status)
+        }
     }
 }

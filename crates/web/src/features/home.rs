@@ -146,7 +146,7 @@ pub(super) async fn gather(
     let progress_chart = charts::figure(&charts::progress(&title, &bars), &charts::progress_table(&title, &bars));
     let open = cockpit::open_items(db, scope, zone_id, Focus::default()).await?;
     let week = cockpit::week(db, scope, zone_id, as_of, today).await?;
-    let safety = kaifaqu_store::safety_figures::period(db, scope, zone_id, p.from, as_of).await?;
+    let (weeks_met, weeks) = cockpit::weeks_met(db, scope, zone_id, p.from, as_of).await?;
     let mut warnings: Vec<WarningRow> = indicator_views::warnings(db, scope, zone_id, today)
         .await?
         .into_iter()
@@ -178,8 +178,8 @@ pub(super) async fn gather(
         progress_chart,
         open,
         week,
-        weeks_met: safety.weeks_met,
-        weeks: safety.weeks,
+        weeks_met,
+        weeks,
         warnings,
     })
 }

@@ -102,6 +102,7 @@ fn parse_meeting_form(body: &[u8]) -> MeetingForm {
             "attendees" => f.attendees = v,
             "minutes" => f.minutes = v,
             "project_ids" => f.project_ids.push(v),
+            "version" => f.version = v,
             _ => {}
         }
     }
@@ -116,6 +117,7 @@ fn form_of(m: &Meeting) -> MeetingForm {
         attendees: m.attendees.clone(),
         minutes: m.minutes.clone(),
         project_ids: m.projects.iter().map(|(id, _)| id.to_string()).collect(),
+        version: m.version.to_string(),
     }
 }
 
@@ -188,6 +190,14 @@ async fn update(
         Err(StoreError::Invalid(errors)) => {
             meetings::get(&state.db, &user.actor().scope(), id).await?;
             form_page(&state, &user, Some(id), f, errors).await
+        }
+        Err(StoreError::Stale) => {
+            // 409: the input kept, the current version in the hidden field: saving again overwrites
+            let scope = user.actor().scope();
+            let current = meetings::get(&state.db, &scope, id).await?;
+            let errors = super::common::stale_errors(&state, &scope, "meeting", id).await?;
+            let f = MeetingForm { version: current.version.to_string(), ..f };
+            crate::error::with_status(form_page(&state, &user, Some(id), f, errors).await, StatusCode::CONFLICT)
         }
         Err(e) => Err(e.into()),
     }

@@ -146,6 +146,7 @@ fn form_of(p: &Problem) -> ProblemForm {
         reason: p.reason.clone().unwrap_or_default(),
         resolution: p.resolution.clone().unwrap_or_default(),
         resolved_date: p.resolved_date.map(|d| d.to_string()).unwrap_or_default(),
+        version: p.version.to_string(),
     }
 }
 
@@ -245,6 +246,15 @@ async fn update(
     match problems::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to(&format!("/problems/{id}?done=saved")).into_response()),
         Err(StoreError::Invalid(errors)) => form_page(&state, &user, Some(id), Some(f), errors, None).await,
+        Err(StoreError::Stale) => {
+            // 409: the input kept, the current version in the hidden field: saving again overwrites
+            let scope = user.actor().scope();
+            let current = problems::get(&state.db, &scope, id).await?;
+            let errors = super::common::stale_errors(&state, &scope, "problem", id).await?;
+            let f = ProblemForm { version: current.version.to_string(), ..f };
+            let page = form_page(&state, &user, Some(id), Some(f), errors, None).await;
+            crate::error::with_status(page, StatusCode::CONFLICT)
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -56,8 +56,9 @@ impl TestApp {
         };
         let zs = zones::list(&db, &Scope::System).await.unwrap();
         let dir = std::env::temp_dir().join(format!("kfq-att-{}", kaifaqu_store::auth::random_hex(8)));
+        // PostgreSQL: the server connects as the app role, under row-level security (`rls`)
         let state = AppState {
-            db: db.clone(),
+            db: testing::app_db(&db).await,
             storage: Storage::local(&dir, opts.max_attachment).unwrap(),
             policy: Arc::new(opts.policy),
             limits: opts.limits,
@@ -84,11 +85,31 @@ impl TestApp {
         Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
     }
 
+    /// `POST /login` as the login page sends it: the page is fetched first and its login cookie
+    /// and token (login CSRF, a double submit) go with the request — as the `Cookie` header (not
+    /// through the cookie jar, which keeps a `Secure` cookie from plain http) and as the
+    /// `X-CSRF-Token` header. Add the fields with `.form(…)`.
+    pub async fn login_request(&self, c: &Client) -> reqwest::RequestBuilder {
+        let r = c.get(self.url("/login")).send().await.unwrap();
+        let cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.contains("kfq_login="))
+            .and_then(|v| v.split(';').next())
+            .expect("the login page sets its login cookie")
+            .to_string();
+        let token = cookie.split_once('=').map(|(_, t)| t.to_string()).unwrap_or_default();
+        c.post(self.url("/login")).header("cookie", cookie).header("x-csrf-token", token)
+    }
+
     /// Logs in through the login form; panics unless it succeeds.
     pub async fn login(&self, login: &str, password: &str) -> Session {
         let c = Self::client();
-        let r = c
-            .post(self.url("/login"))
+        let r = self
+            .login_request(&c)
+            .await
             .form(&[("login_name", login), ("password", password), ("next", "/")])
             .send()
             .await

@@ -195,6 +195,7 @@ async fn import(State(state): State<AppState>, user: CurrentUser, mut mp: Multip
                 statutory_days: r.statutory_days,
                 promised_days: r.promised_days,
                 commitment: r.commitment,
+                version: String::new(),
             },
         })
         .collect();
@@ -296,6 +297,15 @@ async fn update(
     match approval_powers::update(&state.db, &user.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to(&format!("/approvals/powers/{id}?done=saved")).into_response()),
         Err(StoreError::Invalid(e)) => form_page(&state, &user, Some(p), f, e, None).await,
+        Err(StoreError::Stale) => {
+            // 409: the input kept, the current version in the hidden field: saving again overwrites
+            let scope = user.actor().scope();
+            let current = approval_powers::get(&state.db, &scope, id).await?;
+            let errors = crate::features::common::stale_errors(&state, &scope, "approval_power", id).await?;
+            let f = PowerForm { version: current.version.to_string(), ..f };
+            let page = form_page(&state, &user, Some(current), f, errors, None).await;
+            crate::error::with_status(page, StatusCode::CONFLICT)
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -127,6 +127,7 @@ fn profile_form(p: &SafetyProfile) -> ProfileForm {
         chemical: p.chemical.then(|| "1".to_string()),
         risk_colour: p.risk_colour.map(|c| c.code().to_string()).unwrap_or_default(),
         notes: p.notes.clone(),
+        version: p.version.to_string(),
     }
 }
 
@@ -220,6 +221,15 @@ async fn save_profile(
         Ok(()) => Ok(Redirect::to(&format!("/safety/enterprises/{id}?done=saved")).into_response()),
         Err(StoreError::Invalid(e)) => {
             page(&state, &user, id, (Some(f), e, EntryForm::default(), Invalid::new()), None).await
+        }
+        Err(StoreError::Stale) => {
+            // 409: the input kept, the current version in the hidden field: saving again overwrites
+            let scope = user.actor().scope();
+            let current = inspections::profile(&state.db, &scope, id).await?;
+            let e = crate::features::common::stale_errors(&state, &scope, "safety_profile", id).await?;
+            let f = ProfileForm { version: current.version.to_string(), ..f };
+            let res = page(&state, &user, id, (Some(f), e, EntryForm::default(), Invalid::new()), None).await;
+            crate::error::with_status(res, StatusCode::CONFLICT)
         }
         Err(e) => Err(e.into()),
     }

@@ -338,6 +338,14 @@ async fn update(
     match targets::update(&state.db, &user.actor(), id, &f).await {
         Ok(t) => Ok(Redirect::to(&format!("/targets/{}?done=saved", t.id)).into_response()),
         Err(StoreError::Invalid(errors)) => form_page(&state, &user, Some(id), f, errors).await,
+        Err(StoreError::Stale) => {
+            // 409: the input kept, the current version in the hidden field: saving again overwrites
+            let scope = user.actor().scope();
+            let current = targets::get(&state.db, &scope, id).await?;
+            let errors = crate::features::common::stale_errors(&state, &scope, "target", id).await?;
+            let f = TargetForm { version: current.version.to_string(), ..f };
+            crate::error::with_status(form_page(&state, &user, Some(id), f, errors).await, StatusCode::CONFLICT)
+        }
         Err(e) => Err(e.into()),
     }
 }
