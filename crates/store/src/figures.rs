@@ -67,6 +67,17 @@ pub async fn projects_reaching(
         .order_by_asc(project_event::Column::Id)
         .all(&db.conn)
         .await?;
+    let mut by_id = projects_of_events(db, zone_id, &events).await?;
+    Ok(events.into_iter().filter_map(|e| by_id.remove(&e.project_id).map(|p| (e.event_date, p))).collect())
+}
+
+/// The projects the events name (each once, with its names), by id: one read of the projects,
+/// 500 ids at a time, and one of their names.
+async fn projects_of_events(
+    db: &Db,
+    zone_id: i64,
+    events: &[project_event::Model],
+) -> Result<HashMap<i64, Project>, StoreError> {
     let mut ids: Vec<i64> = events.iter().map(|e| e.project_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -81,8 +92,7 @@ pub async fn projects_reaching(
         );
     }
     let l = Lookups::for_rows(db, zone_id, models.iter().filter_map(|m| m.enterprise_id)).await?;
-    let mut by_id: BTreeMap<i64, Project> = models.into_iter().map(|m| (m.id, to_project(m, &l))).collect();
-    Ok(events.into_iter().filter_map(|e| by_id.remove(&e.project_id).map(|p| (e.event_date, p))).collect())
+    Ok(models.into_iter().map(|m| (m.id, to_project(m, &l))).collect())
 }
 
 /// [`projects_reaching`] for every stage at once (in `Stage::ALL` order): one read of the
@@ -106,21 +116,7 @@ pub async fn projects_reaching_all(
         .order_by_asc(project_event::Column::Id)
         .all(&db.conn)
         .await?;
-    let mut ids: Vec<i64> = events.iter().map(|e| e.project_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut models = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        models.extend(
-            project::Entity::find()
-                .filter(project::Column::ZoneId.eq(zone_id))
-                .filter(project::Column::Id.is_in(chunk.iter().copied()))
-                .all(&db.conn)
-                .await?,
-        );
-    }
-    let l = Lookups::for_rows(db, zone_id, models.iter().filter_map(|m| m.enterprise_id)).await?;
-    let by_id: HashMap<i64, Project> = models.into_iter().map(|m| (m.id, to_project(m, &l))).collect();
+    let by_id = projects_of_events(db, zone_id, &events).await?;
     // as `projects_reaching`: a project once per stage, at its first event of the stage in the range
     let mut out: Vec<Vec<(NaiveDate, Project)>> = vec![Vec::new(); Stage::ALL.len()];
     let mut seen: Vec<HashSet<i64>> = vec![HashSet::new(); Stage::ALL.len()];
