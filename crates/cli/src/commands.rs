@@ -125,12 +125,26 @@ pub async fn serve(cfg: &Config, demo: bool) -> Result<()> {
         .with_context(|| format!("无法监听 {}（端口被占用或地址有误？可用 --listen 换一个）", cfg.listen))?;
     let addr = listener.local_addr()?;
     println!("kaifaqu 已启动：请用浏览器打开 http://{addr}/ （按 Ctrl+C 停止）");
+    if let Some(warning) = plain_http_warning(addr, cfg.secure_cookies) {
+        println!("{warning}");
+    }
     if demo {
         println!("登录名 admin（系统管理员），密码见上。");
     }
     kaifaqu_web::serve(listener, state).await?;
     println!("kaifaqu 已停止。");
     Ok(())
+}
+
+/// B4: on plain HTTP the session cookie cannot carry `Secure` nor the `__Host-` prefix, and
+/// passwords cross the network readable. That is fine on this machine (loopback); served to other
+/// machines it must sit behind HTTPS (a reverse proxy) with `secure_cookies = true`. The server
+/// still starts — an office may try it on its LAN first — but says so every time.
+fn plain_http_warning(addr: std::net::SocketAddr, secure_cookies: bool) -> Option<&'static str> {
+    (!secure_cookies && !addr.ip().is_loopback()).then_some(
+        "警告：本服务以明文 HTTP 对其他计算机开放，口令和会话可被同一网络中的人截获。\
+         正式使用请在前面部署 HTTPS（反向代理），并在配置中设置 secure_cookies = true（等保要求传输加密）。",
+    )
 }
 
 pub async fn demo(cfg: &Config) -> Result<()> {
@@ -373,5 +387,21 @@ pub async fn keys(cfg: &Config, command: KeysCommand) -> Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_http_warning;
+
+    #[test]
+    fn plain_http_to_other_machines_is_warned_about() {
+        let at = |s: &str| s.parse().unwrap();
+        assert!(plain_http_warning(at("127.0.0.1:8080"), false).is_none());
+        assert!(plain_http_warning(at("[::1]:8080"), false).is_none());
+        let w = plain_http_warning(at("0.0.0.0:8080"), false).expect("warned");
+        assert!(w.contains("HTTPS") && w.contains("secure_cookies = true"));
+        assert!(plain_http_warning(at("192.168.1.20:8080"), false).is_some());
+        assert!(plain_http_warning(at("0.0.0.0:8080"), true).is_none());
     }
 }

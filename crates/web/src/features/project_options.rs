@@ -66,13 +66,7 @@ impl ProjectOptions {
             leaders: pairs(leaders),
             departments: pairs(departments::list(&state.db, scope, zone_id).await?.into_iter().map(|d| (d.id, d.name))),
             enterprises: if with_enterprises {
-                pairs(
-                    enterprises::list(&state.db, scope, zone_id, "", 1, 500)
-                        .await?
-                        .rows
-                        .into_iter()
-                        .map(|e| (e.id, e.name)),
-                )
+                pairs(enterprises::names(&state.db, scope, zone_id).await?)
             } else {
                 Vec::new()
             },

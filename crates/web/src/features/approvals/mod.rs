@@ -82,11 +82,10 @@ impl CaseOptions {
             .map(|u| (u.id.to_string(), u.display_name.clone()))
             .collect();
         let users = all.into_iter().filter(|u| u.active).map(|u| (u.id.to_string(), u.display_name)).collect();
-        let enterprises = kaifaqu_store::enterprises::list(&state.db, &scope, zone, "", 1, 500)
+        let enterprises = kaifaqu_store::enterprises::names(&state.db, &scope, zone)
             .await?
-            .rows
             .into_iter()
-            .map(|e| (e.id.to_string(), e.name))
+            .map(|(id, name)| (id.to_string(), name))
             .collect();
         Ok(CaseOptions { powers, projects, users, leaders, enterprises })
     }

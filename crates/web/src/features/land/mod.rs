@@ -23,8 +23,8 @@ pub(super) type Options = Vec<(String, String)>;
 
 /// The zone's enterprises by name.
 pub(super) async fn enterprise_options(state: &AppState, user: &CurrentUser) -> AppResult<Options> {
-    let page = kaifaqu_store::enterprises::list(&state.db, &user.actor().scope(), user.zone_id()?, "", 1, 500).await?;
-    Ok(page.rows.into_iter().map(|e| (e.id.to_string(), e.name)).collect())
+    let names = kaifaqu_store::enterprises::names(&state.db, &user.actor().scope(), user.zone_id()?).await?;
+    Ok(names.into_iter().map(|(id, name)| (id.to_string(), name)).collect())
 }
 
 /// The zone's projects by name.

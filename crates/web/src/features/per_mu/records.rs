@@ -52,7 +52,7 @@ async fn form_page(
     let zone = user.zone_id()?;
     user.require(Permission::Write)?;
     let scope = user.actor().scope();
-    let list = enterprises::list(&state.db, &scope, zone, "", 1, 500).await?;
+    let list = enterprises::names(&state.db, &scope, zone).await?;
     let history = match id {
         Some(id) => history(state, &scope, "per_mu_record", id).await?,
         None => Vec::new(),
@@ -61,7 +61,7 @@ async fn form_page(
     let page = FormPage {
         shell: Shell::load(state, user, "/per-mu", None).await?,
         id,
-        enterprises: list.rows.into_iter().map(|e| (e.id.to_string(), e.name)).collect(),
+        enterprises: list.into_iter().map(|(id, name)| (id.to_string(), name)).collect(),
         form,
         errors,
         history,

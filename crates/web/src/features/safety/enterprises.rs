@@ -69,10 +69,10 @@ async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Res
     let counts = open_counts(&state, &user).await?;
     let flags = inspections::profile_flags(&state.db, &scope, zone).await?;
     let mut rows = Vec::new();
-    for e in ent_store::list(&state.db, &scope, zone, "", 1, 500).await?.rows {
-        let (chemical, colour) = flags.get(&e.id).copied().unwrap_or_default();
-        let (open, overdue) = counts.get(&e.id).copied().unwrap_or_default();
-        rows.push(EnterpriseRow { id: e.id, name: e.name, chemical, colour, open, overdue });
+    for (id, name) in ent_store::names(&state.db, &scope, zone).await? {
+        let (chemical, colour) = flags.get(&id).copied().unwrap_or_default();
+        let (open, overdue) = counts.get(&id).copied().unwrap_or_default();
+        rows.push(EnterpriseRow { id, name, chemical, colour, open, overdue });
     }
     // chemical enterprises and those with open hazards first
     rows.sort_by(|a, b| b.chemical.cmp(&a.chemical).then(b.open.cmp(&a.open)).then(a.name.cmp(&b.name)));
