@@ -225,8 +225,20 @@ async fn record_failure(
 }
 
 /// The first step of a login: the password. An account with a TOTP secret answers
-/// [`LoginOutcome::SecondFactor`] instead of a session.
+/// [`LoginOutcome::SecondFactor`] instead of a session. Runs as the system at the database
+/// (row-level security, `rls`): the request is anonymous, the account of any zone or city.
 pub async fn login_first_factor(
+    db: &Db,
+    policy: &AuthPolicy,
+    login_name: &str,
+    pw: &str,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<LoginOutcome, StoreError> {
+    crate::rls::system(first_factor(db, policy, login_name, pw, ip, user_agent)).await
+}
+
+async fn first_factor(
     db: &Db,
     policy: &AuthPolicy,
     login_name: &str,
@@ -259,8 +271,20 @@ pub async fn login_first_factor(
 }
 
 /// The second step of a login: the TOTP code of the account `user_id` whose password was just
-/// right. A wrong or replayed code counts as a failed login; `None` means refused.
+/// right. A wrong or replayed code counts as a failed login; `None` means refused. Runs as the
+/// system at the database, as the first step does.
 pub async fn login_second_factor(
+    db: &Db,
+    policy: &AuthPolicy,
+    user_id: i64,
+    code: &str,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<Option<NewSession>, StoreError> {
+    crate::rls::system(second_factor(db, policy, user_id, code, ip, user_agent)).await
+}
+
+async fn second_factor(
     db: &Db,
     policy: &AuthPolicy,
     user_id: i64,

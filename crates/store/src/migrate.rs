@@ -161,6 +161,14 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_extra: "",
         postgres_extra: "",
     },
+    Migration {
+        version: 21,
+        name: "rls_shared_tables",
+        // PostgreSQL only: row-level security on users and audit_log (nullable zone; issue 10, C6)
+        sql: "",
+        sqlite_extra: "",
+        postgres_extra: include_str!("migrations/0021_rls_shared_tables.sql"),
+    },
 ];
 
 /// The schema version this program writes.

@@ -8,6 +8,11 @@
 //! One table is shared within a city: a zone reads the indicator values of its city's zones (the
 //! city ranking, `indicator_views`), so `indicator_values` has a second, read-only policy on the
 //! setting `kaifaqu.read_zones` (a zone user: the zones of its city); it writes only its own.
+//! Two tables hold rows of a zone and rows of none (migration 0021): `users` (a city account has
+//! no zone: it passes when the setting names a zone of its city) and `audit_log` (a record of no
+//! zone is read only as `*`, appended by any scoped work). `dictionary_items` is zone-owned (0014).
+//! Tables with no zone column follow their user or are shared: `sessions`, `api_tokens` (read as
+//! `*` by the session and token lookup), `zones`, `indicators`, the audit chain's heads and anchors.
 //!
 //! Which zones a piece of work may touch is a tokio task-local ([`scoped`], [`system`]); the
 //! pool's `after_connect` and `before_acquire` hooks (`db.rs`) copy it into the connection with
@@ -104,7 +109,8 @@ pub(crate) fn setting_now(deny: bool) -> (String, String) {
 /// The zones a [`Scope`] allows, as the database should see them. A city user's scope is the
 /// zones of the city; a zone user's, its zone and (for the city ranking) the indicator values of
 /// its city's zones, and — when it may write — the city's zones without users, whose figures it
-/// enters (read from `zones` and `users`, which have no policy: one query).
+/// enters (read from `zones` and `users` as the system, since `users` hides other zones'
+/// accounts: one query).
 pub async fn zones_of(db: &Db, scope: &Scope) -> Result<DbZones, StoreError> {
     Ok(match scope {
         Scope::System => DbZones::System,
@@ -115,7 +121,8 @@ pub async fn zones_of(db: &Db, scope: &Scope) -> Result<DbZones, StoreError> {
                 p = if db.engine == Engine::Postgres { "$1" } else { "?" }
             );
             let rows =
-                db.conn.query_all_raw(Statement::from_sql_and_values(db.backend(), sql, [(*zone_id).into()])).await?;
+                system(db.conn.query_all_raw(Statement::from_sql_and_values(db.backend(), sql, [(*zone_id).into()])))
+                    .await?;
             let mut city = Vec::with_capacity(rows.len());
             let mut peers = Vec::new();
             for r in &rows {
