@@ -26,6 +26,7 @@ use crate::validate::{Invalid, NAME_MAX};
 
 code_enum!(
     /// The five indicators of the evaluation.
+    #[schema(as = PerMuIndicator)]
     Indicator {
         TaxPerMu = "tax_per_mu", "亩均税收";
         RevenuePerMu = "revenue_per_mu", "亩均营业收入";

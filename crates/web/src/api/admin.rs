@@ -434,6 +434,7 @@ pub async fn get_audit(
 #[into_params(parameter_in = Query)]
 pub struct CalendarQuery {
     /// The year (2000–2100); this year when absent.
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
 }
 

@@ -65,7 +65,8 @@ pub async fn series(
 }
 
 /// The city's ranking table (zones without data last, unranked).
-#[utoipa::path(get, path = "/api/v1/indicators/{id}/ranking", tag = "经济指标", params(PeriodQuery), responses((status = 200, body = Vec<RankedZone>)))]
+#[utoipa::path(get, path = "/api/v1/indicators/{id}/ranking", tag = "经济指标", params(PeriodQuery),
+    responses((status = 200, body = Vec<RankedZone>), (status = 404, body = super::ApiError)))]
 pub async fn ranking(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -73,6 +74,8 @@ pub async fn ranking(
     AppQuery(q): AppQuery<PeriodQuery>,
 ) -> AppResult<Json<Vec<RankedZone>>> {
     let p = period(&q)?;
+    // an indicator that does not exist is a 404 (not a table of empty rows)
+    indicators::get(&state.db, id).await?;
     let scope = user.actor().scope();
     let rows = match (user.user.zone_id, user.user.city_code.as_deref()) {
         (Some(z), _) => indicator_views::city_table(&state.db, &scope, z, id, p).await?,

@@ -9,6 +9,7 @@ mod enterprises;
 mod indicators;
 mod land;
 mod meetings;
+mod openapi_formats;
 mod openapi_rules;
 mod per_mu;
 mod problems;
@@ -89,7 +90,7 @@ impl Paging {
         admin::list_dictionary, admin::create_dictionary_item, admin::update_dictionary_item, admin::delete_dictionary_item,
         admin::list_audit, admin::get_audit, admin::get_calendar, admin::set_calendar_day,
         indicators::catalog, indicators::overview, indicators::series, indicators::ranking, indicators::save_values,
-        projects::list_projects, projects::create_project, projects::get_project, projects::update_project,
+        projects::list_projects, projects::projects_by_stage, projects::create_project, projects::get_project, projects::update_project,
         projects::list_events, projects::add_event, projects::period_figures,
         attachments::list_attachments, attachments::upload_attachment, attachments::get_attachment, attachments::attachment_content,
         enterprises::list_enterprises, enterprises::create_enterprise, enterprises::get_enterprise, enterprises::update_enterprise,

@@ -6,6 +6,8 @@
 //!   (no or bad credentials), 403 (role or CSRF), 404 for paths with an id, 422 for bodies —
 //!   with the common error body;
 //! - request bodies refuse unknown fields (`additionalProperties: false`, as `AppJson` does);
+//! - the text fields of the bodies say what they hold (`openapi_formats`: dates, ids, codes,
+//!   years, amounts, 统一社会信用代码, lengths);
 //! - tuples (`Vec<(i64, String)>`) become arrays of fixed length whose items are any of the parts
 //!   (tools disagree on `prefixItems`).
 
@@ -16,6 +18,7 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 /// Applies the rules to a serialised document.
 pub fn apply(doc: &mut Value) {
     fix_tuples(doc);
+    super::openapi_formats::apply(doc);
     let bodies = body_schemas(doc);
     if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
         for name in bodies {

@@ -30,6 +30,7 @@ pub struct Doc;
 #[into_params(parameter_in = Query)]
 pub struct YearParam {
     /// The evaluated year, 2000–2099.
+    #[param(minimum = 2000, maximum = 2099)]
     pub year: i32,
 }
 
