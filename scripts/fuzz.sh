@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh 50000          # every target, 50,000 runs each (a quick look)
 #   scripts/fuzz.sh 1000000 amount # one target
 #
-# Targets (fuzz/fuzz_targets/): credit_code, period, amount, form_fields, xlsx_bytes,
+# Targets (fuzz/fuzz_targets/): credit_code, period, amount, form_fields, xlsx_bytes, import_grid,
 # import_cells — what each checks is in its file's first comment. Needs the nightly toolchain
 # (`rustup toolchain install nightly`) and cargo-fuzz (`cargo install cargo-fuzz`).
 #
@@ -22,7 +22,7 @@ RUNS=${1:-1000000}
 shift || true
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    TARGETS=(credit_code period amount form_fields xlsx_bytes import_cells)
+    TARGETS=(credit_code period amount form_fields xlsx_bytes import_grid import_cells)
 fi
 SAN=${FUZZ_SANITIZER:-none}
 JOBS=${FUZZ_JOBS:-1}

@@ -1,7 +1,7 @@
 //! The working-day calendar of a year as a sheet: 日期, 类型 (放假 / 调休上班), 名称 — exported
 //! for staff to check or fill in, and read back for import (the store validates each row).
 
-use crate::sheet::{self, CellError, Col};
+use crate::sheet::{self, CellError, Col, Data, Range};
 use crate::table::{Cell, export as export_table};
 
 pub const HEADERS: [&str; 3] = ["日期", "类型", "名称"];
@@ -25,8 +25,13 @@ pub fn export(year: i32, days: &[DayRow]) -> Result<Vec<u8>, String> {
 
 /// The rows of an uploaded calendar sheet with their sheet row numbers.
 pub fn import(bytes: &[u8]) -> Result<Vec<(u32, DayRow)>, Vec<CellError>> {
+    import_grid(&sheet::first_sheet(bytes)?)
+}
+
+/// As [`import`], on the cells of the first sheet already read (the mapper alone).
+pub fn import_grid(range: &Range<Data>) -> Result<Vec<(u32, DayRow)>, Vec<CellError>> {
     let cols = [Col::required("日期"), Col::required("类型").with_aliases(&["类别"]), Col::optional("名称")];
-    let rows = sheet::read(bytes, &cols, 0)?;
+    let rows = sheet::read_grid(range, &cols, 0)?;
     Ok(rows
         .rows
         .into_iter()

@@ -9,7 +9,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, Range, Reader, open_workbook_auto_from_rs};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::plan_table::CellError;
@@ -216,6 +216,11 @@ pub fn import(bytes: &[u8]) -> Result<Vec<InputRow>, Vec<CellError>> {
         .worksheet_range_at(0)
         .ok_or_else(|| whole("文件中没有工作表".into()))?
         .map_err(|e| whole(format!("无法读取工作表：{e}")))?;
+    import_grid(&range)
+}
+
+/// As [`import`], on the cells of the first sheet already read (the mapper alone).
+pub fn import_grid(range: &Range<Data>) -> Result<Vec<InputRow>, Vec<CellError>> {
     let first_row = range.start().map(|(r, _)| r).unwrap_or(0);
     let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
     let header = rows.iter().take(10).position(|r| {

@@ -494,6 +494,15 @@ pub fn import(bytes: &[u8]) -> Result<Vec<PlanRow>, Vec<CellError>> {
 pub fn import_numbered(bytes: &[u8]) -> Result<Vec<(u32, PlanRow)>, Vec<CellError>> {
     let sheet =
         Sheet::read(bytes).map_err(|e| vec![CellError { row: 0, column: String::new(), reason: e.to_string() }])?;
+    import_sheet(&sheet)
+}
+
+/// As [`import_numbered`], on the cells of the first sheet already read (the mapper alone).
+pub fn import_grid(range: &Range<Data>) -> Result<Vec<(u32, PlanRow)>, Vec<CellError>> {
+    import_sheet(&Sheet { name: String::new(), range: range.clone() })
+}
+
+fn import_sheet(sheet: &Sheet) -> Result<Vec<(u32, PlanRow)>, Vec<CellError>> {
     let Some(header_row) = sheet.header_row() else {
         return Err(vec![CellError {
             row: 1,
@@ -501,16 +510,16 @@ pub fn import_numbered(bytes: &[u8]) -> Result<Vec<(u32, PlanRow)>, Vec<CellErro
             reason: format!("前 {HEADER_SEARCH_ROWS} 行中没有找到表头：缺少“项目名称”列"),
         }]);
     };
-    let columns = map_columns(&sheet, header_row)?;
+    let columns = map_columns(sheet, header_row)?;
     let (last_row, last_col) = sheet.end().unwrap_or((0, 0));
 
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for r in header_row + 1..=last_row {
-        if skip_row(&sheet, r, last_col, &columns) {
+        if skip_row(sheet, r, last_col, &columns) {
             continue;
         }
-        if let Some(row) = parse_row(&sheet, r, &columns, &mut errors) {
+        if let Some(row) = parse_row(sheet, r, &columns, &mut errors) {
             rows.push((r + 1, row));
         }
     }

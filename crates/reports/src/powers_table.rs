@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, Range, Reader, open_workbook_auto_from_rs};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook};
 
 use crate::plan_table::CellError;
@@ -91,6 +91,11 @@ pub fn import(bytes: &[u8]) -> Result<Vec<(u32, PowerRow)>, Vec<CellError>> {
         .map_err(|e| file_error(format!("无法读取 Excel 文件，请上传 .xlsx、.xls 或 .ods 格式的表格（{e}）")))?;
     let name = wb.sheet_names().first().cloned().ok_or_else(|| file_error("表格中没有工作表".into()))?;
     let range = wb.worksheet_range(&name).map_err(|e| file_error(format!("无法读取工作表“{name}”：{e}")))?;
+    import_grid(&range)
+}
+
+/// As [`import`], on the cells of the first sheet already read (the mapper alone).
+pub fn import_grid(range: &Range<Data>) -> Result<Vec<(u32, PowerRow)>, Vec<CellError>> {
     let (h, w) = range.get_size();
     let cell = |r: usize, c: usize| text(range.get((r, c)));
     let header_row = (0..h.min(HEADER_SEARCH_ROWS))

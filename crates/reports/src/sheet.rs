@@ -6,7 +6,8 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+pub use calamine::{Data, Range};
+use calamine::{Reader, open_workbook_auto_from_rs};
 use chrono::{Duration, NaiveDate};
 
 pub use crate::plan_table::CellError;
@@ -68,20 +69,32 @@ pub fn cell_text(cell: Option<&Data>) -> String {
 /// The date of an Excel serial day number (1900 date system).
 fn excel_date(serial: f64) -> Option<NaiveDate> {
     let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
-    base.checked_add_signed(Duration::days(serial.floor() as i64))
+    // a crafted file can hold any number in a date cell: out of chrono's range is no date (found
+    // by fuzz/import_grid: `Duration::days` panicked on 1e300)
+    base.checked_add_signed(Duration::try_days(serial.floor() as i64)?)
 }
 
 /// Reads the first sheet of `bytes`: the header row is the first of the top rows that has a cell
 /// matching `cols[key]`; required columns missing are errors naming them.
 pub fn read(bytes: &[u8], cols: &[Col], key: usize) -> Result<Rows, Vec<CellError>> {
+    read_grid(&first_sheet(bytes)?, cols, key)
+}
+
+/// The cells of the first sheet of an uploaded workbook (after the upload gate), with absolute
+/// (0-based) positions.
+pub fn first_sheet(bytes: &[u8]) -> Result<Range<Data>, Vec<CellError>> {
     crate::untrusted::check(bytes).map_err(|r| whole_file(r.0))?;
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| whole_file(format!("无法读取 Excel 文件，请上传 .xlsx、.xls 或 .ods 格式的表格（{e}）")))?;
-    let range = match wb.worksheet_range_at(0) {
-        Some(Ok(r)) => r,
-        Some(Err(e)) => return Err(whole_file(format!("无法读取第一个工作表（{e}）"))),
-        None => return Err(whole_file("表格中没有工作表")),
-    };
+    match wb.worksheet_range_at(0) {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(e)) => Err(whole_file(format!("无法读取第一个工作表（{e}）"))),
+        None => Err(whole_file("表格中没有工作表")),
+    }
+}
+
+/// As [`read`], on cells already read (the mapper alone: no file, no gate).
+pub fn read_grid(range: &Range<Data>, cols: &[Col], key: usize) -> Result<Rows, Vec<CellError>> {
     let Some((last_row, last_col)) = range.end() else {
         return Err(whole_file("表格是空的"));
     };
@@ -147,6 +160,17 @@ mod tests {
         assert_eq!(err[0].reason, "缺少“名称（节日）”列");
         assert_eq!(err[0].row, 2);
         assert!(read(b"not a workbook", &cols, 0).unwrap_err()[0].reason.contains("不是 Excel 表格"));
+    }
+
+    #[test]
+    fn a_date_cell_out_of_range_is_text_not_a_panic() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        for v in [1e300, -1e300, 9.2e18, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let cell = Data::DateTime(ExcelDateTime::new(v, ExcelDateTimeType::DateTime, false));
+            assert!(!cell_text(Some(&cell)).is_empty() || v.is_nan(), "{v}");
+        }
+        assert_eq!(excel_date(1e300), None);
+        assert_eq!(excel_date(46022.0), NaiveDate::from_ymd_opt(2025, 12, 31));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, Range, Reader, open_workbook_auto_from_rs};
 
 use crate::plan_table::CellError;
 
@@ -70,6 +70,11 @@ pub fn import(bytes: &[u8]) -> Result<StatTable, Vec<CellError>> {
         .worksheet_range_at(0)
         .ok_or_else(|| whole("文件中没有工作表".into()))?
         .map_err(|e| whole(format!("无法读取工作表：{e}")))?;
+    import_grid(&range)
+}
+
+/// As [`import`], on the cells of the first sheet already read (the mapper alone).
+pub fn import_grid(range: &Range<Data>) -> Result<StatTable, Vec<CellError>> {
     let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(text).collect()).collect();
     let header = rows.iter().take(10).enumerate().find_map(|(i, r)| {
         r.iter().enumerate().find_map(|(c, h)| {

@@ -4,7 +4,7 @@
 //! timetable one "2025-09-30 节点" a line; 进展情况, 状态 and 是否逾期 are not read back: imported
 //! tasks start 进行中). The store checks each row.
 
-use crate::sheet::{self, CellError, Col};
+use crate::sheet::{self, CellError, Col, Data, Range};
 use crate::table::{Cell, export as export_table};
 
 pub const HEADERS: [&str; 12] = [
@@ -71,6 +71,11 @@ pub fn export(title: &str, rows: &[TaskRow]) -> Result<Vec<u8>, String> {
 
 /// The rows of an uploaded task list with their sheet row numbers.
 pub fn import(bytes: &[u8]) -> Result<Vec<(u32, TaskRow)>, Vec<CellError>> {
+    import_grid(&sheet::first_sheet(bytes)?)
+}
+
+/// As [`import`], on the cells of the first sheet already read (the mapper alone).
+pub fn import_grid(range: &Range<Data>) -> Result<Vec<(u32, TaskRow)>, Vec<CellError>> {
     let cols = [
         Col::required("任务名称").with_aliases(&["工作任务", "任务内容"]),
         Col::required("任务来源").with_aliases(&["来源"]),
@@ -81,7 +86,7 @@ pub fn import(bytes: &[u8]) -> Result<Vec<(u32, TaskRow)>, Vec<CellError>> {
         Col::required("完成时限").with_aliases(&["完成时间", "时限"]),
         Col::optional("时间表（节点）").with_aliases(&["时间表", "时间节点", "节点"]),
     ];
-    let rows = sheet::read(bytes, &cols, 0)?;
+    let rows = sheet::read_grid(range, &cols, 0)?;
     Ok(rows
         .rows
         .into_iter()

@@ -294,17 +294,20 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &PowerForm) -> Result<Po
 }
 
 /// Deactivates (or reactivates) a power: it stays on its cases but new cases cannot use it.
-pub async fn set_active(db: &Db, actor: &Actor, id: i64, active: bool) -> Result<Power, StoreError> {
+/// Claims `version` (the one the button was shown with; empty: the current one): a stale one is
+/// [`StoreError::Stale`] and nothing changes.
+pub async fn set_active(db: &Db, actor: &Actor, id: i64, active: bool, version: &str) -> Result<Power, StoreError> {
     let m = find_writable(db, actor, id).await?;
     let mut am = m.clone().into_active_model();
     am.active = Set(active);
     am.updated_at = Set(chrono::Utc::now());
     let summary = format!("{}审批事项：{}", if active { "启用" } else { "停用" }, m.name);
-    save(db, actor, m, am, "", summary).await
+    save(db, actor, m, am, version, summary).await
 }
 
+/// Deactivates a power at its current version.
 pub async fn deactivate(db: &Db, actor: &Actor, id: i64) -> Result<Power, StoreError> {
-    set_active(db, actor, id, false).await
+    set_active(db, actor, id, false, "").await
 }
 
 /// One row of an imported sheet.

@@ -51,7 +51,7 @@ pub(crate) async fn load(db: &Db, actor: &Actor, zone_id: i64) -> Result<(), Sto
         let t = targets::create_in(db, actor, zone_id, &f).await?;
         if name == "全年投产项目" {
             let route = [1, 2, 3, 5, 7, 9, 11, 14, 17, 20, 23, 26].iter().map(|v| v.to_string()).collect();
-            targets::set_route(db, actor, t.id, &RouteForm { route }).await?;
+            targets::set_route(db, actor, t.id, &RouteForm { route, ..Default::default() }).await?;
         }
     }
     Ok(())

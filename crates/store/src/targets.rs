@@ -252,6 +252,11 @@ impl TargetForm {
 pub struct RouteForm {
     /// 12 values, e.g. ["4", "8", "13", …, "52"].
     pub route: Vec<String>,
+    /// The target's version the route was edited on (empty: the current one). A stale one is
+    /// refused ([`StoreError::Stale`], 409) and nothing is saved.
+    #[serde(deserialize_with = "crate::error::de_version")]
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
 }
 
 struct Valid {
@@ -467,6 +472,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &TargetForm) -> Result<T
 
 /// Replaces the route (12 monthly milestones in the target's unit), checked by
 /// `kaifaqu_domain::target::parse_route`: refused with the month and the reason, nothing saved.
+/// Claims the target's version (`f.version`, empty: the current one) like an edit of the target.
 pub async fn set_route(db: &Db, actor: &Actor, id: i64, f: &RouteForm) -> Result<Target, StoreError> {
     actor.require(Permission::Write)?;
     let before = target::Entity::find_by_id(id).one(&db.conn).await?.ok_or(StoreError::NotFound)?;
@@ -480,8 +486,10 @@ pub async fn set_route(db: &Db, actor: &Actor, id: i64, f: &RouteForm) -> Result
     };
     let route = tg::parse_route(&kind.unit, kind.shape, before.target_value, &f.route)?;
     let txn = db.conn.begin().await?;
+    let version = crate::versions::claim(&txn, "targets", id, &f.version, before.version).await?;
     write_route(&txn, zone_id, id, &route).await?;
     let mut am = before.clone().into_active_model();
+    am.version = Set(version);
     am.updated_at = Set(chrono::Utc::now());
     let after = am.update(&txn).await?;
     audit::append(

@@ -53,7 +53,7 @@ fn form(name: &str, metric: &str, param: &str, value: &str) -> TargetForm {
 }
 
 fn route(v: &[i64]) -> RouteForm {
-    RouteForm { route: v.iter().map(|x| x.to_string()).collect() }
+    RouteForm { route: v.iter().map(|x| x.to_string()).collect(), ..Default::default() }
 }
 
 fn by_name<'a>(rows: &'a [TargetStatus], name: &str) -> &'a TargetStatus {
@@ -223,7 +223,7 @@ db_test!(the_route_and_its_month_ends, |db: Db| async move {
     assert_eq!(invalid(targets::set_route(&db, &staff, t.id, &raw).await.unwrap_err()).0, "m1");
     raw.route[0] = "四".into();
     assert_eq!(invalid(targets::set_route(&db, &staff, t.id, &raw).await.unwrap_err()).0, "m1");
-    let eleven = RouteForm { route: raw.route[..11].to_vec() };
+    let eleven = RouteForm { route: raw.route[..11].to_vec(), ..Default::default() };
     assert_eq!(invalid(targets::set_route(&db, &staff, t.id, &eleven).await.unwrap_err()).0, "route");
     assert_eq!(targets::get(&db, &Scope::System, t.id).await.unwrap().route, t.route, "nothing saved");
     assert_eq!(audit_count(&db, t.id).await, 1);

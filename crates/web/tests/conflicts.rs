@@ -463,6 +463,27 @@ async fn newly_versioned(app: &TestApp, a: &Session, sec: &Session) -> Vec<Kind>
         },
         write: Write::Json(Method::PUT, format!("/api/v1/targets/{id}"), target("第一人"), target("第二人")),
     });
+    // the same target's route (its editor on the target's page)
+    let route = |m1: &str| {
+        let months = [m1, "1", "1", "2", "2", "3", "3", "4", "4", "5", "5", "6"];
+        months
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m11", "m12"][i], text(v)))
+            .collect::<Vec<_>>()
+    };
+    out.push(Kind {
+        entity: "target",
+        id,
+        who: Who::Admin,
+        read: Read::Api {
+            path: format!("/api/v1/targets/{id}"),
+            version: "/status/target/version",
+            field: "/status/target/route/0",
+            first_value: json!(0),
+        },
+        write: Write::Form(format!("/targets/{id}/route"), route("0"), route("1")),
+    });
     // an approval power
     let power = |basis: &str| {
         json!({"name": "并发事项", "category": "行政备案", "source_department": "县发改局", "legal_basis": basis,
@@ -480,6 +501,23 @@ async fn newly_versioned(app: &TestApp, a: &Session, sec: &Session) -> Vec<Kind>
             first_value: json!("依据甲"),
         },
         write: Write::Json(Method::PUT, format!("/api/v1/approvals/powers/{id}"), power("依据甲"), power("依据乙")),
+    });
+    // the same power's 停用 / 重新启用 button
+    out.push(Kind {
+        entity: "approval_power",
+        id,
+        who: Who::Admin,
+        read: Read::Api {
+            path: format!("/api/v1/approvals/powers/{id}"),
+            version: "/version",
+            field: "/active",
+            first_value: json!(false),
+        },
+        write: Write::Form(
+            format!("/approvals/powers/{id}/active"),
+            vec![("active", text("0"))],
+            vec![("active", text("1"))],
+        ),
     });
     // a meeting (edited on its form)
     let id = created(a, "/api/v1/meetings", json!({"date": "2025-06-01", "title": "并发调度会"})).await;
@@ -605,11 +643,11 @@ app_test!(every_newly_versioned_kind_two_stale_writers_one_wins, |app: TestApp| 
         }
     }
     println!(
-        "G1 (migration 16) two stale writers × {n} record kinds: accepted {accepted}, refused with 409 {refused}, \
-         side effects 0"
+        "G1 (migration 16) two stale writers × {n} record kinds and editors: accepted {accepted}, refused with 409 \
+         {refused}, side effects 0"
     );
     assert_eq!((accepted, refused), (n, n));
-    assert_eq!(n, 10);
+    assert_eq!(n, 12);
 });
 
 app_test!(a_stale_form_shows_what_changed_and_a_second_save_overwrites_knowingly, |app: TestApp| async move {

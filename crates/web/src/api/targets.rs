@@ -150,7 +150,7 @@ pub async fn delete_target(
 /// decrease; month 12 equals the target; none negative. Refused with the month (`m1` … `m12`).
 #[utoipa::path(put, path = "/api/v1/targets/{id}/route", tag = "年度目标", params(("id" = i64, Path, description = "目标 id")),
     request_body = RouteForm,
-    responses((status = 200, body = Target), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 422, body = super::ApiError)))]
+    responses((status = 200, body = Target), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
 pub async fn set_route(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -314,6 +314,8 @@ async fn update(
 #[serde(default)]
 struct ActiveForm {
     active: String,
+    /// The power's version the button was shown with (a stale one: 409, nothing changed).
+    version: String,
 }
 
 async fn set_active(
@@ -324,6 +326,17 @@ async fn set_active(
 ) -> AppResult<Response> {
     user.zone_id()?;
     user.require(Permission::Write)?;
-    approval_powers::set_active(&state.db, &user.actor(), id, f.active == "1").await?;
-    Ok(Redirect::to(&format!("/approvals/powers/{id}?done=saved")).into_response())
+    match approval_powers::set_active(&state.db, &user.actor(), id, f.active == "1", &f.version).await {
+        Ok(_) => Ok(Redirect::to(&format!("/approvals/powers/{id}?done=saved")).into_response()),
+        Err(StoreError::Stale) => {
+            // 409: the record as it is now, what changed, and its current version on the button
+            let scope = user.actor().scope();
+            let current = approval_powers::get(&state.db, &scope, id).await?;
+            let errors = crate::features::common::stale_errors(&state, &scope, "approval_power", id).await?;
+            let form = current.form();
+            let page = form_page(&state, &user, Some(current), form, errors, None).await;
+            crate::error::with_status(page, StatusCode::CONFLICT)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -130,6 +130,8 @@ struct ShowPage {
     chart: String,
     /// The route form's values (as typed on an error).
     route: Vec<String>,
+    /// The version in the route form's hidden field (the record's, or the one typed on).
+    version: String,
     errors: Invalid,
     can_write: bool,
     history: Vec<HistoryRow>,
@@ -165,14 +167,19 @@ struct RouteFields {
     m10: String,
     m11: String,
     m12: String,
+    /// The target's version the route was edited on (the hidden field).
+    version: String,
 }
 
 impl RouteFields {
-    fn values(self) -> Vec<String> {
-        vec![
-            self.m1, self.m2, self.m3, self.m4, self.m5, self.m6, self.m7, self.m8, self.m9, self.m10, self.m11,
-            self.m12,
+    fn values(&self) -> Vec<String> {
+        [
+            &self.m1, &self.m2, &self.m3, &self.m4, &self.m5, &self.m6, &self.m7, &self.m8, &self.m9, &self.m10,
+            &self.m11, &self.m12,
         ]
+        .into_iter()
+        .cloned()
+        .collect()
     }
 }
 
@@ -181,7 +188,7 @@ async fn show_page(
     user: &CurrentUser,
     id: i64,
     w: &When,
-    route: Option<Vec<String>>,
+    route: Option<(Vec<String>, String)>,
     errors: Invalid,
 ) -> AppResult<Response> {
     user.zone_id()?;
@@ -195,9 +202,14 @@ async fn show_page(
     let chart =
         charts::line(&format!("{}：路线图与实际", t.name), &labels, &actual, &t.unit, Some(&planned), t.scale());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let (route, version) = match route {
+        Some((r, v)) => (r, v),
+        None => (t.route.iter().map(|v| t.input(*v)).collect(), t.version.to_string()),
+    };
     let page = ShowPage {
         shell: Shell::load(state, user, "/targets", w.done.as_deref()).await?,
-        route: route.unwrap_or_else(|| t.route.iter().map(|v| t.input(*v)).collect()),
+        route,
+        version,
         class: status_class(d.status.status),
         bar: progress_svg(d.status.bar_percent(), d.status.milestone_percent(), &d.status.completion_text),
         can_write: user.user.role.has(Permission::Write),
@@ -229,9 +241,28 @@ async fn save_route(
     targets::get(&state.db, &user.actor().scope(), id).await?;
     user.require(Permission::Write)?;
     let route = f.values();
-    match targets::set_route(&state.db, &user.actor(), id, &RouteForm { route: route.clone() }).await {
+    match targets::set_route(
+        &state.db,
+        &user.actor(),
+        id,
+        &RouteForm { route: route.clone(), version: f.version.clone() },
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/targets/{id}?done=saved")).into_response()),
-        Err(StoreError::Invalid(errors)) => show_page(&state, &user, id, &When::default(), Some(route), errors).await,
+        Err(StoreError::Invalid(errors)) => {
+            show_page(&state, &user, id, &When::default(), Some((route, f.version)), errors).await
+        }
+        Err(StoreError::Stale) => {
+            // 409: the route as typed, the current version in the hidden field: saving again overwrites
+            let scope = user.actor().scope();
+            let current = targets::get(&state.db, &scope, id).await?;
+            let errors = crate::features::common::stale_errors(&state, &scope, "target", id).await?;
+            let page =
+                show_page(&state, &user, id, &When::default(), Some((route, current.version.to_string())), errors)
+                    .await;
+            crate::error::with_status(page, StatusCode::CONFLICT)
+        }
         Err(e) => Err(e.into()),
     }
 }
