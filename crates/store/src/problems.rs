@@ -347,38 +347,52 @@ pub async fn list(db: &Db, scope: &Scope, zone_id: i64, f: &ProblemFilter) -> Re
         q = q.filter(problem::Column::Status.is_in(open)).filter(problem::Column::Deadline.lt(today()));
     }
     if let Ok(leader) = f.leader.trim().parse::<i64>() {
-        let ids: Vec<i64> = project::Entity::find()
-            .filter(project::Column::ZoneId.eq(zone_id))
-            .filter(project::Column::LeaderId.eq(leader))
-            .all(&db.conn)
-            .await?
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
-        q = q.filter(problem::Column::ProjectId.is_in(ids));
+        // the leader's projects as a subquery, not a list of their ids read first
+        let theirs = sea_orm::sea_query::Query::select()
+            .column(project::Column::Id)
+            .from(project::Entity)
+            .and_where(project::Column::ZoneId.eq(zone_id))
+            .and_where(project::Column::LeaderId.eq(leader))
+            .to_owned();
+        q = q.filter(problem::Column::ProjectId.in_subquery(theirs));
     }
     let per_page = f.per_page.unwrap_or(50).clamp(1, 10_000);
     let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
     let all = q.order_by_asc(problem::Column::Deadline).order_by_asc(problem::Column::Id).all(&db.conn).await?;
     let l = Lookups::load(db, zone_id).await?;
-    let names: std::collections::HashMap<i64, String> = project::Entity::find()
-        .filter(project::Column::ZoneId.eq(zone_id))
-        .all(&db.conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
-    let mut rows: Vec<Problem> = all
-        .into_iter()
-        .map(|m| {
-            let n = names.get(&m.project_id).cloned().unwrap_or_default();
-            to_problem(m, &l, n)
-        })
-        .collect();
+    let mut rows: Vec<Problem> = all.into_iter().map(|m| to_problem(m, &l, String::new())).collect();
     rows.sort_by_key(|p| (!p.overdue, !p.status.is_open(), p.deadline.is_none(), p.deadline, p.id));
     let total = rows.len() as u64;
-    let rows = rows.into_iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).collect();
+    let mut rows: Vec<Problem> =
+        rows.into_iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).collect();
+    // name only the projects of the page's problems (two columns), not every project of the zone
+    let names = project_names(db, zone_id, rows.iter().map(|p| p.project_id)).await?;
+    for p in &mut rows {
+        p.project = names.get(&p.project_id).cloned().unwrap_or_default();
+    }
     Ok(Page { rows, total, page, per_page })
+}
+
+/// The names of the zone's projects among `ids` (id and name only).
+async fn project_names(
+    db: &Db,
+    zone_id: i64,
+    ids: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    use sea_orm::QuerySelect;
+    let ids: std::collections::BTreeSet<i64> = ids.collect();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(i64, String)> = project::Entity::find()
+        .select_only()
+        .columns([project::Column::Id, project::Column::Name])
+        .filter(project::Column::ZoneId.eq(zone_id))
+        .filter(project::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(&db.conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Open problem counts for a zone: (open, overdue).

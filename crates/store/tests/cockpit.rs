@@ -229,3 +229,56 @@ db_test!(my_problems_are_my_departments_and_my_projects, |db: Db| async move {
         .count();
     assert_eq!(t.projects, active);
 });
+
+// The problem list names only its page's projects (issue 11, fourth pass): every row of every page
+// carries its project's name, the leader filter (a subquery of their projects) lists exactly the
+// problems of the projects they lead, and paging keeps the order and the total.
+db_test!(problem_pages_name_their_projects, |db: Db| async move {
+    use kaifaqu_store::projects::{self, ProjectFilter};
+    let (z, _) = setup(&db).await;
+    let s = Scope::System;
+    let all_projects =
+        projects::list(&db, &s, z, &ProjectFilter { per_page: Some(10_000), ..Default::default() }).await.unwrap().rows;
+    let name_of = |id: i64| all_projects.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap();
+    let all =
+        problems::list(&db, &s, z, &ProblemFilter { per_page: Some(10_000), ..Default::default() }).await.unwrap();
+    assert!(all.total > 3, "the demo has problems");
+    let mut paged = Vec::new();
+    for page in 1..=all.total.div_ceil(2) {
+        let p =
+            problems::list(&db, &s, z, &ProblemFilter { per_page: Some(2), page: Some(page), ..Default::default() })
+                .await
+                .unwrap();
+        assert_eq!(p.total, all.total);
+        paged.extend(p.rows);
+    }
+    assert_eq!(paged.iter().map(|p| p.id).collect::<Vec<_>>(), all.rows.iter().map(|p| p.id).collect::<Vec<_>>());
+    for p in &paged {
+        assert!(!p.project.is_empty());
+        assert_eq!(p.project, name_of(p.project_id), "problem {}", p.id);
+    }
+    let leaders: BTreeSet<i64> = all_projects.iter().filter_map(|p| p.leader_id).collect();
+    assert!(!leaders.is_empty());
+    for l in leaders {
+        let f = ProblemFilter { leader: l.to_string(), per_page: Some(10_000), ..Default::default() };
+        let theirs: Vec<i64> = problems::list(&db, &s, z, &f).await.unwrap().rows.iter().map(|p| p.id).collect();
+        let expected: Vec<i64> = all
+            .rows
+            .iter()
+            .filter(|p| all_projects.iter().any(|q| q.id == p.project_id && q.leader_id == Some(l)))
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(theirs, expected, "leader {l}");
+    }
+    // one project's page lists its problems, named
+    let one = all.rows[0].project_id;
+    let f = ProblemFilter { project: one.to_string(), per_page: Some(500), ..Default::default() };
+    let rows = problems::list(&db, &s, z, &f).await.unwrap().rows;
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|p| p.project_id == one && p.project == name_of(one)));
+    // another zone's problems are not listed in this zone
+    let other = zones::list(&db, &s).await.unwrap()[1].id;
+    let theirs =
+        problems::list(&db, &s, other, &ProblemFilter { per_page: Some(10_000), ..Default::default() }).await.unwrap();
+    assert!(theirs.rows.iter().all(|p| p.zone_id == other));
+});
