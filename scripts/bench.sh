@@ -102,6 +102,7 @@ TARGETS=(
   "home cockpit|/||10|100"
   "one project's page|/projects/1|/project?id=1|25|50"
   "JSON list /api/v1/projects|/api/v1/projects?stage=started&sort=-total&page=2|/projects?zone=1&stage=started&page=2|25|50"
+  "JSON by stage /api/v1/projects/by-stage|/api/v1/projects/by-stage|/by-stage?zone=1|25|50"
 )
 
 for t in "${TARGETS[@]}"; do

@@ -237,11 +237,11 @@ N="http://127.0.0.1:$NOCODB_PORT"
 OURS_A="$O/api/v1/projects?stage=started&sort=-total&page=2&per_page=50"
 DIRECTUS_A="$D/items/ledger?filter[zone_id][_eq]=1&filter[stage][_eq]=started&sort=-total_wan,id&limit=50&page=2&meta=filter_count"
 NOCODB_A="$N/api/v2/tables/$NTABLE/records?where=(zone_id,eq,1)~and(stage,eq,started)&sort=-total_wan,Id&limit=50&offset=50"
-# (b) count and investment sum by stage. Ours: the period figures (GET /api/v1/figures: projects
-# reaching each stage, counted and summed, over the whole history of zone 1); Directus: its
-# aggregate + groupBy; NocoDB: no grouped sum in its API, so the grid footer's bulk aggregate
-# (one request, one filter per stage: count and sum each)
-OURS_B="$O/api/v1/figures?from=2000-01-01&to=2025-12-31"
+# (b) count and investment sum by stage. Ours: GET /api/v1/projects/by-stage (one GROUP BY stage
+# over zone 1's projects, the project list's filters); Directus: its aggregate + groupBy; NocoDB:
+# no grouped sum in its API, so the grid footer's bulk aggregate (one request, one filter per
+# stage: count and sum each)
+OURS_B="$O/api/v1/projects/by-stage"
 DIRECTUS_B="$D/items/ledger?filter[zone_id][_eq]=1&aggregate[count]=*&aggregate[sum]=total_wan&groupBy[]=stage"
 STAGES=$(sqlite3 "$PROVINCE" "SELECT DISTINCT stage FROM projects WHERE stage IS NOT NULL ORDER BY 1")
 NOCODB_B_BODY=$(for s in $STAGES; do echo "{\"alias\":\"$s\",\"where\":\"(zone_id,eq,1)~and(stage,eq,$s)\"}"; done | jq -sc .)
@@ -259,7 +259,8 @@ curl -gfs -X POST -H "xc-token: $NTOKEN" -H 'Content-Type: application/json' -d 
 echo "(a) total / first id of page 2: ours $(jq -c '[.total, .rows[0].id]' "$OUT/ours-a.json")," \
   "Directus $(jq -c '[.meta.filter_count, .data[0].id]' "$OUT/directus-a.json")," \
   "NocoDB $(jq -c '[.pageInfo.totalRows, .list[0].Id]' "$OUT/nocodb-a.json")"
-echo "(b) Directus $(jq -c '[.data[] | [.stage, .count, .sum.total_wan]]' "$OUT/directus-b.json")"
+echo "(b) ours $(jq -c '[.stages[] | select(.count > 0) | [.stage, .count, .investment]]' "$OUT/ours-b.json")"
+echo "    Directus $(jq -c '[.data[] | [.stage, .count, .sum.total_wan]]' "$OUT/directus-b.json")"
 echo "    NocoDB $(jq -c '.' "$OUT/nocodb-b.json")"
 
 rss_tree() { # pid → MiB of the process and its descendants

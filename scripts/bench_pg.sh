@@ -79,8 +79,8 @@ KAIFAQU_ATTACHMENTS_DIR="$DIR/attachments" KAIFAQU_LOG=warn KAIFAQU_NOTIFY_DIGES
   "$BIN" --database "$PG_URL" serve --listen "127.0.0.1:$APP_PORT" >"$DIR/server.log" 2>&1 &
 APP_PID=$!
 PIDS+=("$APP_PID")
-# at start the server encrypts plaintext phone numbers of existing rows (issue 10): at province
-# scale over a minute the first time
+# the generator seals phone numbers as it writes them (fourth pass); data generated before had
+# them in plain text, which the server's first start sealed one row at a time (minutes): wait long
 for _ in $(seq 1 600); do curl -fs -o /dev/null "http://127.0.0.1:$APP_PORT/readyz" && break; sleep 1; done
 wait_for "http://127.0.0.1:$APP_PORT/readyz"
 sleep 20 # the scheduler's first pass at start
@@ -108,6 +108,7 @@ TARGETS=(
   "home cockpit|/||10|100"
   "one project's page|/projects/1|/project?id=1|25|50"
   "JSON list /api/v1/projects|/api/v1/projects?stage=started&sort=-total&page=2|/projects?zone=1&stage=started&page=2|25|50"
+  "JSON by stage /api/v1/projects/by-stage|/api/v1/projects/by-stage|/by-stage?zone=1|25|50"
 )
 
 for t in "${TARGETS[@]}"; do

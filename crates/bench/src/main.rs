@@ -14,6 +14,7 @@
 //! - `docs`: a 10,000-row ledger XLSX through the app's table writer against rust_xlsxwriter
 //!   alone, and a 100,000-row planning table imported against calamine alone, with peak memory.
 
+mod by_stage;
 mod cockpit;
 mod pg_floor;
 
@@ -286,6 +287,7 @@ async fn floor(url: &str, listen: &str) -> Result<()> {
         .route("/hazards", get(floor_hazards))
         .route("/ranking", get(floor_ranking))
         .route("/project", get(floor_project))
+        .route("/by-stage", get(by_stage::floor))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     eprintln!("query floor listening on {listen}");

@@ -188,6 +188,23 @@ async fn ranking(State(f): Shared, Query(q): Query<FloorQuery>) -> Response {
 }
 
 /// One project's page: the project, zone, lookups, events, contacts, problems.
+/// `GET /by-stage?zone=N`: the zone, then count and investment by stage (the floor of
+/// `/api/v1/projects/by-stage`, as `by_stage::floor` on SQLite).
+async fn by_stage(State(f): Shared, Query(q): Query<FloorQuery>) -> Response {
+    let run = async {
+        zone_row(&f.db, q.zone).await?;
+        let groups = all(
+            &f.db,
+            "SELECT stage, COUNT(*) AS n, CAST(COALESCE(SUM(total_wan), 0) AS BIGINT) AS s FROM projects \
+             WHERE zone_id = $1 GROUP BY stage",
+            &[json!(q.zone)],
+        )
+        .await?;
+        Ok(json!({ "stages": groups }))
+    };
+    respond(run.await)
+}
+
 async fn project(State(f): Shared, Query(q): Query<FloorQuery>) -> Response {
     let run = async {
         let id = q.id.unwrap_or(1);
@@ -227,6 +244,7 @@ pub async fn serve(url: &str, listen: &str) -> Result<()> {
         .route("/hazards", get(hazards))
         .route("/ranking", get(ranking))
         .route("/project", get(project))
+        .route("/by-stage", get(by_stage))
         .with_state(Arc::new(Floor { db }));
     let listener = tokio::net::TcpListener::bind(listen).await?;
     eprintln!("PostgreSQL query floor listening on {listen}");

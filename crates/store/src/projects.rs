@@ -621,9 +621,15 @@ pub async fn list_with_investment(
     zone_id: i64,
     f: &ProjectFilter,
 ) -> Result<(Page<Project>, Wan), StoreError> {
-    use sea_orm::QuerySelect;
     crate::zones::get(db, scope, zone_id).await?;
     let (total, investment) = totals_of(db, zone_id, f).await?;
+    Ok((page_of(db, zone_id, f, total).await?, investment))
+}
+
+/// The page of the filtered list when the number of matching rows is known: `LIMIT … OFFSET …`
+/// (nothing read past the end) and the names of its rows.
+async fn page_of(db: &Db, zone_id: i64, f: &ProjectFilter, total: u64) -> Result<Page<Project>, StoreError> {
+    use sea_orm::QuerySelect;
     let per_page = f.per_page.unwrap_or(50).clamp(1, 10_000);
     let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
     let rows = if (page - 1) * per_page >= total {
@@ -631,7 +637,76 @@ pub async fn list_with_investment(
     } else {
         sorted(filtered(zone_id, f), f).offset((page - 1) * per_page).limit(per_page).all(&db.conn).await?
     };
-    Ok((Page { rows: named(db, zone_id, rows).await?, total, page, per_page }, investment))
+    Ok(Page { rows: named(db, zone_id, rows).await?, total, page, per_page })
+}
+
+/// The filtered list counted and summed for one stage of the pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StageTotal {
+    /// The stage code (planning, negotiating, signed, landed, started, producing), or "none" for
+    /// the projects whose stage is not recorded yet — the value of the list's `stage` filter.
+    #[schema(example = "started")]
+    pub stage: String,
+    /// 谋划 … 投产, or 未录入.
+    pub label: String,
+    /// Projects matching the filter at this stage.
+    pub count: u64,
+    /// Their 总投资 in 万元.
+    pub investment: Wan,
+}
+
+/// The projects matching the filter counted and their investment summed by stage, in one
+/// `GROUP BY stage` query (`COUNT(*)`, `SUM(total_wan)`; the index `projects_zone_stage_total`
+/// covers it): 谋划 … 投产 in pipeline order, then 未录入, every row present (0 when none).
+/// The filter's stage, sort and page are ignored: every stage is counted, so a row's figures are
+/// exactly the list with the same filter and that row's stage.
+pub async fn by_stage(db: &Db, scope: &Scope, zone_id: i64, f: &ProjectFilter) -> Result<Vec<StageTotal>, StoreError> {
+    crate::zones::get(db, scope, zone_id).await?;
+    by_stage_of(db, zone_id, f).await
+}
+
+/// The project list page's queries: the `GROUP BY stage` of [`by_stage`] (its counts give the
+/// page's total — the filtered stage's row, or all rows — so no separate `COUNT`), then the page
+/// and the names of its rows.
+pub async fn list_with_stages(
+    db: &Db,
+    scope: &Scope,
+    zone_id: i64,
+    f: &ProjectFilter,
+) -> Result<(Page<Project>, Vec<StageTotal>), StoreError> {
+    crate::zones::get(db, scope, zone_id).await?;
+    let stages = by_stage_of(db, zone_id, f).await?;
+    let picked = match f.stage.trim() {
+        "" => None,
+        "none" => Some("none"),
+        s => Stage::parse(s).map(Stage::code),
+    };
+    let total = stages.iter().filter(|g| picked.is_none_or(|c| g.stage == c)).map(|g| g.count).sum();
+    Ok((page_of(db, zone_id, f, total).await?, stages))
+}
+
+async fn by_stage_of(db: &Db, zone_id: i64, f: &ProjectFilter) -> Result<Vec<StageTotal>, StoreError> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::Expr;
+    let every_stage = ProjectFilter { stage: String::new(), ..f.clone() };
+    let groups = filtered(zone_id, &every_stage)
+        .select_only()
+        .column(project::Column::Stage)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(Expr::cust("CAST(COALESCE(SUM(total_wan), 0) AS BIGINT)"), "s")
+        .group_by(project::Column::Stage)
+        .into_tuple::<(Option<String>, i64, i64)>()
+        .all(&db.conn)
+        .await?;
+    let row = |code: &str, label: &str| {
+        let (count, sum) = groups
+            .iter()
+            .find(|(s, _, _)| s.as_deref().unwrap_or("none") == code)
+            .map(|(_, n, s)| (u64::try_from(*n).unwrap_or(0), *s))
+            .unwrap_or((0, 0));
+        StageTotal { stage: code.to_string(), label: label.to_string(), count, investment: Wan(sum) }
+    };
+    Ok(Stage::ALL.iter().map(|s| row(s.code(), s.label())).chain(std::iter::once(row("none", "未录入"))).collect())
 }
 
 /// Every project of a plan year, by category then id (the planning table's order).

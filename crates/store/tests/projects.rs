@@ -1,11 +1,13 @@
 //! The projects module's store: period figures of the demo data, the plan-year totals, stage
-//! rules, optimistic locking, the problem loop and the all-or-nothing plan import.
+//! rules, optimistic locking, the problem loop, the all-or-nothing plan import and the ledger
+//! counted and summed by stage.
 
 use chrono::NaiveDate;
 use kaifaqu_domain::Role;
 use kaifaqu_domain::money::Wan;
 use kaifaqu_domain::project::Category;
 use kaifaqu_domain::stage::Stage;
+use kaifaqu_domain::zone::ZoneForm;
 use kaifaqu_store::events::{self, EventForm};
 use kaifaqu_store::projects::{self, ProjectFilter, ProjectForm};
 use kaifaqu_store::{Actor, Db, Scope, StoreError, db_test, demo, enterprises, figures, plan, problems, zones};
@@ -278,4 +280,98 @@ db_test!(plan_import_is_all_or_nothing, |db: Db| async move {
     assert_eq!(imported[0].chain.as_deref(), Some("新兴产业"));
     assert_eq!(imported[0].department.as_deref(), Some("新设协调科"));
     assert_eq!(imported[0].leader.as_deref(), Some("班子成员甲（示例）"));
+});
+
+/// The whole filtered list (every page), to count by hand.
+async fn every(db: &Db, scope: &Scope, z: i64, f: &ProjectFilter) -> Vec<projects::Project> {
+    let f = ProjectFilter { page: Some(1), per_page: Some(10_000), ..f.clone() };
+    let page = projects::list(db, scope, z, &f).await.unwrap();
+    assert_eq!(page.rows.len() as u64, page.total);
+    page.rows
+}
+
+db_test!(by_stage_counts_and_sums_match_the_list, |db: Db| async move {
+    let z = demo_zone(&db).await;
+    let staff = staff_of(z);
+    let scope = staff.scope();
+    let year = projects::list(&db, &scope, z, &ProjectFilter::default()).await.unwrap().rows[0].plan_year;
+    let filters = [
+        ProjectFilter::default(),
+        ProjectFilter { category: "industrial".into(), ..Default::default() },
+        ProjectFilter { year: year.to_string(), ..Default::default() },
+        ProjectFilter { stage: "started".into(), sort: "-total".into(), page: Some(3), ..Default::default() },
+        ProjectFilter { stage: "none".into(), ..Default::default() },
+        ProjectFilter { q: "没有这样的项目".into(), ..Default::default() },
+    ];
+    for f in &filters {
+        let groups = projects::by_stage(&db, &scope, z, f).await.unwrap();
+        let codes: Vec<&str> = groups.iter().map(|g| g.stage.as_str()).collect();
+        assert_eq!(codes, ["planning", "negotiating", "signed", "landed", "started", "producing", "none"]);
+        assert_eq!(groups[4].label, "开工");
+        assert_eq!(groups[6].label, "未录入");
+        let rows = every(&db, &scope, z, &ProjectFilter { stage: String::new(), ..f.clone() }).await;
+        for g in &groups {
+            // the figure is the list filtered by the same filter and the row's stage
+            let mine: Vec<&projects::Project> =
+                rows.iter().filter(|p| p.stage.map(Stage::code).unwrap_or("none") == g.stage).collect();
+            assert_eq!(g.count, mine.len() as u64, "{f:?} {}", g.stage);
+            assert_eq!(g.investment, mine.iter().map(|p| p.total).sum::<Wan>(), "{f:?} {}", g.stage);
+            let linked = every(&db, &scope, z, &ProjectFilter { stage: g.stage.clone(), ..f.clone() }).await;
+            assert_eq!(linked.len() as u64, g.count, "the link of {} in {f:?}", g.stage);
+        }
+        let (n, sum) =
+            projects::totals(&db, &scope, z, &ProjectFilter { stage: String::new(), ..f.clone() }).await.unwrap();
+        assert_eq!(groups.iter().map(|g| g.count).sum::<u64>(), n);
+        assert_eq!(groups.iter().map(|g| g.investment).sum::<Wan>(), sum);
+        // the list page's queries: the same groups, the same page as the list
+        let (page, stages) = projects::list_with_stages(&db, &scope, z, f).await.unwrap();
+        assert_eq!(stages, groups);
+        let list = projects::list(&db, &scope, z, f).await.unwrap();
+        assert_eq!((page.total, page.page, page.per_page), (list.total, list.page, list.per_page));
+        assert_eq!(
+            page.rows.iter().map(|p| p.id).collect::<Vec<_>>(),
+            list.rows.iter().map(|p| p.id).collect::<Vec<_>>()
+        );
+    }
+    let all = projects::by_stage(&db, &scope, z, &ProjectFilter::default()).await.unwrap();
+    assert!(all.iter().filter(|g| g.count > 0).count() >= 3, "the demo spreads over the pipeline: {all:?}");
+    let only_started = projects::by_stage(&db, &scope, z, &filters[3]).await.unwrap();
+    assert_eq!(only_started, all, "the stage filter is replaced by each row's stage");
+    let (page, _) = projects::list_with_stages(&db, &scope, z, &filters[3]).await.unwrap();
+    assert_eq!(page.total, all[4].count, "the page's total is the filtered stage's row");
+    assert!(projects::by_stage(&db, &scope, z, &filters[5]).await.unwrap().iter().all(|g| g.count == 0));
+
+    // zone B sees none of zone A's projects, and asking for zone A is not found
+    let form = ZoneForm {
+        name: "测试开发区乙".into(),
+        level: "provincial".into(),
+        region_code: "140426".into(),
+        city_name: "长治市".into(),
+        risk_grade: String::new(),
+        staff_posts: "20".into(),
+    };
+    let zb = zones::create(&db, &Actor::system("测试"), &form.validate().unwrap(), false).await.unwrap().id;
+    let b = staff_of(zb).scope();
+    let theirs = projects::by_stage(&db, &b, zb, &ProjectFilter::default()).await.unwrap();
+    assert_eq!(theirs.len(), 7);
+    assert!(theirs.iter().all(|g| g.count == 0 && g.investment == Wan(0)));
+    assert!(matches!(projects::by_stage(&db, &b, z, &ProjectFilter::default()).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        projects::list_with_stages(&db, &b, z, &ProjectFilter::default()).await,
+        Err(StoreError::NotFound)
+    ));
+    // a project of zone B counts in B only
+    let sys = Actor::system("测试");
+    let form = ProjectForm {
+        name: "乙区测试项目".into(),
+        category: "industrial".into(),
+        total: "1.25".into(),
+        key_level: String::new(),
+        plan_year: "2025".into(),
+        ..Default::default()
+    };
+    projects::create_in(&db, &sys, zb, &form).await.unwrap();
+    let theirs = projects::by_stage(&db, &b, zb, &ProjectFilter::default()).await.unwrap();
+    assert_eq!((theirs[6].count, theirs[6].investment), (1, Wan(12_500)));
+    assert_eq!(projects::by_stage(&db, &scope, z, &ProjectFilter::default()).await.unwrap(), all);
 });

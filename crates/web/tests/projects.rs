@@ -1,6 +1,7 @@
 //! The projects module over HTTP: period figures with their records, the planning table's XLSX
 //! round trip and rejected import, the ledger's filters and export, stage events, the optimistic
-//! version check and zone isolation.
+//! version check, zone isolation, and the ledger counted and summed by stage (JSON and the
+//! list page's stage table, each figure a link to its records).
 
 mod support;
 
@@ -319,4 +320,98 @@ app_test!(new_project_form_my_projects_and_evidence, |app: TestApp| async move {
     let n = led["total"].as_u64().unwrap();
     assert!(n > 0);
     assert!(my.contains(&format!("我包联的项目（{n}）")));
+});
+
+/// The `total` and the summed investment of a JSON list link (every row).
+async fn list_behind(s: &Session, href: &str) -> (u64, i64) {
+    let v: Value = s.get(&format!("{href}&per_page=500")).await.json().await.unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len() as u64, v["total"].as_u64().unwrap(), "{href}: one page holds all");
+    (v["total"].as_u64().unwrap(), rows.iter().map(|r| r["total"].as_i64().unwrap()).sum())
+}
+
+app_test!(ledger_by_stage_figures_link_to_their_records, |app: TestApp| async move {
+    let s = app.login("staff", &app.password).await;
+    let r = s.get("/api/v1/projects/by-stage").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let all: Value = r.json().await.unwrap();
+    let stages = all["stages"].as_array().unwrap();
+    let codes: Vec<&str> = stages.iter().map(|g| g["stage"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["planning", "negotiating", "signed", "landed", "started", "producing", "none"]);
+    let labels: Vec<&str> = stages.iter().map(|g| g["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["谋划", "洽谈", "签约", "落地", "开工", "投产", "未录入"]);
+    let list: Value = s.get("/api/v1/projects").await.json().await.unwrap();
+    assert_eq!(all["count"], list["total"]);
+    assert_eq!(stages.iter().map(|g| g["count"].as_u64().unwrap()).sum::<u64>(), all["count"].as_u64().unwrap());
+    assert_eq!(
+        stages.iter().map(|g| g["investment"].as_i64().unwrap()).sum::<i64>(),
+        all["investment"].as_i64().unwrap()
+    );
+    // the demo zone: 58 projects, 273.76 亿元
+    let demo: Vec<(u64, i64)> =
+        stages.iter().map(|g| (g["count"].as_u64().unwrap(), g["investment"].as_i64().unwrap())).collect();
+    assert_eq!(
+        demo,
+        [(15, 901_700), (14, 652_200), (11, 557_100), (5, 173_100), (11, 388_500), (2, 65_000), (0, 0)],
+        "the 11 started in H1 are still at 开工; 投产: 鸿达 5 + 坤元 1.5 亿元"
+    );
+    assert_eq!((all["count"].as_u64(), all["investment"].as_i64()), (Some(58), Some(2_737_600)));
+    // every figure is the list behind its link
+    for g in stages {
+        let href = g["href"].as_str().unwrap();
+        assert_eq!(href, format!("/api/v1/projects?stage={}", g["stage"].as_str().unwrap()));
+        assert_eq!(g["page"].as_str().unwrap(), href.trim_start_matches("/api/v1"));
+        let (n, sum) = list_behind(&s, href).await;
+        assert_eq!((g["count"].as_u64().unwrap(), g["investment"].as_i64().unwrap()), (n, sum), "{href}");
+    }
+    // the list's filters apply, and the links keep them; stage, sort and page are ignored
+    let q = "category=industrial&year=2025&sort=-total&page=2";
+    let f: Value = s.get(&format!("/api/v1/projects/by-stage?{q}")).await.json().await.unwrap();
+    let filtered: Value = s.get(&format!("/api/v1/projects?{q}")).await.json().await.unwrap();
+    assert_eq!(f["count"], filtered["total"]);
+    assert!(f["count"].as_u64().unwrap() < all["count"].as_u64().unwrap());
+    for g in f["stages"].as_array().unwrap() {
+        let href = g["href"].as_str().unwrap();
+        assert!(href.contains("category=industrial") && href.contains("year=2025"), "{href}");
+        let (n, sum) = list_behind(&s, href).await;
+        assert_eq!((g["count"].as_u64().unwrap(), g["investment"].as_i64().unwrap()), (n, sum), "{href}");
+    }
+    let same: Value = s.get("/api/v1/projects/by-stage?stage=started").await.json().await.unwrap();
+    assert_eq!(same, all, "the stage filter is replaced by each row's stage");
+    let none: Value = s.get("/api/v1/projects/by-stage?q=%E6%B2%A1%E6%9C%89").await.json().await.unwrap();
+    assert_eq!((none["count"].as_u64(), none["stages"].as_array().unwrap().len()), (Some(0), 7));
+    // bad query values are a 400 naming the parameter, as on the list
+    let r = s.get("/api/v1/projects/by-stage?page=x").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // the list page: the stage table above the list, each figure a link to the filtered list
+    let (st, html) = s.page("/projects").await;
+    assert_eq!(st, StatusCode::OK);
+    for g in stages {
+        let link = format!("<a href=\"/projects?stage={}\">{}</a>", g["stage"].as_str().unwrap(), g["count"]);
+        assert!(html.contains(&link), "{link}");
+    }
+    assert!(html.find("按阶段").unwrap() < html.find("符合条件的项目").unwrap(), "above the list");
+    let (_, html) = s.page("/projects?category=industrial&stage=started").await;
+    assert!(html.replace("&#38;", "&amp;").contains("<a href=\"/projects?stage=signed&amp;category=industrial\">"));
+    assert!(html.contains("<strong>开工</strong>"), "the filtered stage is marked");
+    let (n, _) = list_behind(&s, "/api/v1/projects?category=industrial&stage=started").await;
+    assert!(html.contains(&format!("符合条件的项目 {n} 个")), "the page's total is the started row");
+    let industrial: Value = s.get("/api/v1/projects/by-stage?category=industrial").await.json().await.unwrap();
+    assert_eq!(industrial["stages"][4]["count"].as_u64(), Some(n));
+
+    // permissions: anonymous 401, the auditor (no business reads) 403; the OpenAPI document lists it
+    let r = TestApp::client().get(app.url("/api/v1/projects/by-stage")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.auditor().await.get("/api/v1/projects/by-stage").await.status(), StatusCode::FORBIDDEN);
+    let doc: Value = s.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert!(doc["paths"]["/api/v1/projects/by-stage"]["get"].is_object());
+
+    // zone B counts its own projects only: none of zone A's
+    let b = app.admin_of_b().await;
+    let theirs: Value = b.get("/api/v1/projects/by-stage").await.json().await.unwrap();
+    assert_eq!(theirs["count"], 0);
+    assert!(theirs["stages"].as_array().unwrap().iter().all(|g| g["count"] == 0 && g["investment"] == 0));
+    let (_, html) = b.page("/projects").await;
+    assert!(html.contains("<a href=\"/projects?stage=started\">0</a>"));
 });

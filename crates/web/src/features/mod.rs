@@ -31,7 +31,7 @@ mod problems;
 mod project_form;
 mod project_options;
 mod project_page;
-mod projects;
+pub(crate) mod projects;
 mod reports;
 mod safety;
 mod services_figures;

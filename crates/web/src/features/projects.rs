@@ -1,4 +1,5 @@
-//! 项目台账 (list with filters, sort, pages and XLSX export) and 项目看板 (board by stage).
+//! 项目台账 (list with filters, sort, pages and XLSX export, above it the filtered ledger counted
+//! and summed by stage, each figure a link to its projects) and 项目看板 (board by stage).
 
 use askama::Template;
 use axum::extract::State;
@@ -7,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use kaifaqu_domain::money::Wan;
 use kaifaqu_domain::stage::Stage;
 use kaifaqu_reports::table::{self, Cell};
-use kaifaqu_store::projects::{self, Project, ProjectFilter};
+use kaifaqu_store::projects::{self, Project, ProjectFilter, StageTotal};
 
 use super::common::{Pager, query_base};
 use super::project_options::ProjectOptions;
@@ -49,6 +50,22 @@ fn base(path: &str, f: &ProjectFilter) -> String {
     query_base(path, &refs)
 }
 
+/// The list at `path` with the same filter and another stage (the records behind a stage's
+/// figures; also the JSON API's links).
+pub(crate) fn stage_href(path: &str, f: &ProjectFilter, stage: &str) -> String {
+    let href = base(path, &ProjectFilter { stage: stage.to_string(), ..f.clone() });
+    href.trim_end_matches(['&', '?']).to_string()
+}
+
+/// One cell pair of the stage table.
+struct StageLink {
+    label: String,
+    count: u64,
+    investment: String,
+    href: String,
+    current: bool,
+}
+
 #[derive(Template)]
 #[template(path = "projects.html")]
 struct ListPage {
@@ -59,6 +76,11 @@ struct ListPage {
     pager: Pager,
     total_investment: String,
     export_href: String,
+    stages: Vec<StageLink>,
+    /// All stages together (the filter without its stage), and its link.
+    all_count: u64,
+    all_investment: String,
+    all_href: String,
 }
 
 impl ListPage {
@@ -75,12 +97,34 @@ async fn list(
 ) -> AppResult<Response> {
     let zone = user.zone_id()?;
     let scope = user.actor().scope();
-    // the page and the sum of the whole filtered list in one aggregate query (not a second list)
-    let (page, investment) =
-        projects::list_with_investment(&state.db, &scope, zone, &ProjectFilter { per_page: Some(50), ..f.clone() })
-            .await?;
-    let total_investment = investment.yi_2();
+    // one GROUP BY stage gives the stage table, the page's total and its investment (no second
+    // aggregate), then the page
+    let (page, groups) =
+        projects::list_with_stages(&state.db, &scope, zone, &ProjectFilter { per_page: Some(50), ..f.clone() }).await?;
+    let picked = match f.stage.trim() {
+        "" => None,
+        "none" => Some("none"),
+        s => Stage::parse(s).map(Stage::code),
+    };
+    let in_list = |g: &&StageTotal| picked.is_none_or(|c| g.stage == c);
+    let total_investment = groups.iter().filter(in_list).map(|g| g.investment).sum::<Wan>().yi_2();
+    let all_count = groups.iter().map(|g| g.count).sum();
+    let all_investment = groups.iter().map(|g| g.investment).sum::<Wan>().yi_2();
+    let stages = groups
+        .iter()
+        .map(|g| StageLink {
+            label: g.label.clone(),
+            count: g.count,
+            investment: g.investment.yi_2(),
+            href: stage_href("/projects", &f, &g.stage),
+            current: picked == Some(g.stage.as_str()),
+        })
+        .collect();
     html(&ListPage {
+        stages,
+        all_count,
+        all_investment,
+        all_href: stage_href("/projects", &f, ""),
         shell: Shell::load(&state, &user, "/projects", None).await?,
         o: ProjectOptions::filters(&state, &scope, zone).await?,
         pager: Pager::new(&page, &base("/projects", &f)),
