@@ -489,7 +489,7 @@ impl Writer {
         }
         self.sql.push(';');
         let sql = std::mem::replace(&mut self.sql, String::with_capacity(FLUSH_BYTES + 65_536));
-        sink.exec_owned(sql).await?;
+        sink.exec(sql).await?;
         self.table = "";
         self.in_stmt = 0;
         Ok(())
@@ -529,7 +529,7 @@ impl Conn {
                 // to the log and then again by the checkpoint); WAL again in `close`. Where
                 // another connection prevents the switch, the load runs in WAL mode.
                 let mode: Result<String, _> = sqlx::query_scalar("PRAGMA journal_mode = OFF").fetch_one(&mut *c).await;
-                tracing::debug!(?mode, "journal mode for the load");
+                tracing::info!(?mode, "journal mode for the load");
                 Ok(Conn::Sqlite(c))
             }
             Engine::Postgres => Ok(Conn::Postgres(None)),
@@ -577,6 +577,14 @@ impl Conn {
         Ok(())
     }
 
+    /// After a failure: the SQLite connection is closed, not handed back to the pool with the
+    /// load's pragmas (journal off, foreign keys off); a PostgreSQL transaction rolls back.
+    async fn abandon(self) {
+        if let Conn::Sqlite(c) = self {
+            let _ = c.close().await;
+        }
+    }
+
     async fn close(self) -> Result<(), StoreError> {
         if let Conn::Sqlite(mut c) = self {
             let mode: String =
@@ -611,19 +619,31 @@ impl Sink {
         let mut conn = Conn::open(db).await?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Cmd>(2);
         let db = db.clone();
-        let task = tokio::spawn(async move {
+        // a spawned task does not inherit the task-local zones of row-level security: it runs
+        // within the caller's (the command line's `*`)
+        let zones = crate::rls::current();
+        let work = async move {
             while let Some(cmd) = rx.recv().await {
-                match cmd {
-                    Cmd::Begin => conn.begin(&db).await?,
-                    Cmd::Exec(sql) => conn.exec(sql).await?,
-                    Cmd::Commit => conn.commit().await?,
+                let done = match cmd {
+                    Cmd::Begin => conn.begin(&db).await,
+                    Cmd::Exec(sql) => conn.exec(sql).await,
+                    Cmd::Commit => conn.commit().await,
                     Cmd::Sync(done) => {
                         let _ = done.send(());
+                        Ok(())
                     }
+                };
+                if let Err(e) = done {
+                    conn.abandon().await;
+                    return Err(e);
                 }
             }
             Ok(conn)
-        });
+        };
+        let task = match zones {
+            Some(z) => tokio::spawn(crate::rls::within(z, work)),
+            None => tokio::spawn(work),
+        };
         Ok(Sink { tx: Some(tx), task: Some(task) })
     }
 
@@ -648,12 +668,8 @@ impl Sink {
         self.send(Cmd::Begin).await
     }
 
-    async fn exec(&mut self, sql: &str) -> Result<(), StoreError> {
-        self.send(Cmd::Exec(sql.to_string())).await
-    }
-
-    async fn exec_owned(&mut self, sql: String) -> Result<(), StoreError> {
-        self.send(Cmd::Exec(sql)).await
+    async fn exec(&mut self, sql: impl Into<String>) -> Result<(), StoreError> {
+        self.send(Cmd::Exec(sql.into())).await
     }
 
     async fn commit(&mut self) -> Result<(), StoreError> {
@@ -752,6 +768,35 @@ struct ZoneCtx {
 
 /// Generates `scale` into an empty database with `seed`. Every user gets `password`.
 pub async fn generate(db: &Db, scale: &Scale, seed: u64, password: &str) -> Result<ScaleReport, StoreError> {
+    let mut dropped = Vec::new();
+    match load(db, scale, seed, password, &mut dropped).await {
+        Ok(report) => Ok(report),
+        Err(e) if dropped.is_empty() => Err(e),
+        Err(e) => {
+            // the zones committed so far stay (a new generation refuses the database), but the
+            // indexes the migrations made come back, so the file is never served without them
+            for (name, def) in &dropped {
+                let sql = def.replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1);
+                if let Err(err) = db.conn.execute_unprepared(&sql).await {
+                    tracing::error!(index = %name, %err, "index not restored after the failed generation");
+                }
+            }
+            Err(StoreError::Config(format!(
+                "规模数据生成失败（{e}）：数据库中只写入了一部分，请删除该数据库后重新生成。"
+            )))
+        }
+    }
+}
+
+/// [`generate`]'s work; `dropped` receives the secondary indexes as soon as they are dropped, so
+/// a failure after that point can create them again.
+async fn load(
+    db: &Db,
+    scale: &Scale,
+    seed: u64,
+    password: &str,
+    dropped_out: &mut Vec<(String, String)>,
+) -> Result<ScaleReport, StoreError> {
     let existing = db
         .conn
         .query_one_raw(Statement::from_string(db.backend(), "SELECT COUNT(*) AS n FROM zones"))
@@ -773,10 +818,11 @@ pub async fn generate(db: &Db, scale: &Scale, seed: u64, password: &str) -> Resu
     // the shared indicator catalog
     let mut inds = Vec::new();
     let dropped = secondary_indexes(db).await?;
+    dropped_out.clone_from(&dropped);
     let mut sink = Sink::open(db).await?;
     sink.begin(db).await?;
     for (n, _) in &dropped {
-        sink.exec_owned(format!("DROP INDEX \"{n}\"")).await?;
+        sink.exec(format!("DROP INDEX \"{n}\"")).await?;
     }
     for k in 0..scale.indicators {
         let id = next(&mut ids.indicator);

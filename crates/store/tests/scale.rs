@@ -215,7 +215,15 @@ db_test!(zone_scale_is_pinned_and_its_phones_are_sealed, |db: Db| async move {
     let found = kaifaqu_store::enterprises::list(&db, &Scope::System, z.id, &phone, 1, 5).await.unwrap();
     assert!(found.rows.iter().any(|e| e.id == first.rows[0].id), "found by its number");
     // the indexes dropped for the load are all back, and (SQLite) the file is in WAL mode again
-    if db.engine == Engine::Sqlite {
+    assert_indexes_back_and_wal(&db).await;
+});
+
+/// Five of the secondary indexes the generator drops for its load are in the catalog, and a
+/// SQLite file is in WAL mode.
+async fn assert_indexes_back_and_wal(db: &Db) {
+    const NAMES: &str = "('hazards_zone_found_id', 'contacts_zone_date_id', 'projects_zone_stage_total', \
+                         'indicator_values_rank', 'enterprises_phone_bidx')";
+    let sql = if db.engine == Engine::Sqlite {
         let mode = db
             .conn
             .query_one_raw(Statement::from_string(db.backend(), "PRAGMA journal_mode"))
@@ -225,20 +233,37 @@ db_test!(zone_scale_is_pinned_and_its_phones_are_sealed, |db: Db| async move {
             .try_get::<String>("", "journal_mode")
             .unwrap();
         assert_eq!(mode.to_lowercase(), "wal");
-        let names = strings(
-            &db,
-            "SELECT name AS s FROM sqlite_master WHERE type = 'index' AND name IN \
-             ('hazards_zone_found_id', 'contacts_zone_date_id', 'projects_zone_stage_total', 'indicator_values_rank', 'enterprises_phone_bidx')",
-        )
-        .await;
-        assert_eq!(names.len(), 5, "{names:?}");
+        format!("SELECT name AS s FROM sqlite_master WHERE type = 'index' AND name IN {NAMES}")
     } else {
-        let names = strings(
-            &db,
-            "SELECT indexname AS s FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN \
-             ('hazards_zone_found_id', 'contacts_zone_date_id', 'projects_zone_stage_total', 'indicator_values_rank', 'enterprises_phone_bidx')",
-        )
-        .await;
-        assert_eq!(names.len(), 5, "{names:?}");
+        format!("SELECT indexname AS s FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN {NAMES}")
+    };
+    let names = strings(db, &sql).await;
+    assert_eq!(names.len(), 5, "{names:?}");
+}
+
+db_test!(a_failed_generation_says_so_and_gives_the_indexes_back, |db: Db| async move {
+    // the hazards of the first zone cannot be written: the load fails after the indexes were
+    // dropped and rows committed
+    let trigger = if db.engine == Engine::Sqlite {
+        vec![
+            "CREATE TRIGGER refuse_hazards BEFORE INSERT ON hazards BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        ]
+    } else {
+        vec![
+            "CREATE FUNCTION refuse_hazards() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+            "CREATE TRIGGER refuse_hazards BEFORE INSERT ON hazards FOR EACH ROW EXECUTE FUNCTION refuse_hazards()",
+        ]
+    };
+    for sql in trigger {
+        db.conn.execute_unprepared(sql).await.unwrap();
+    }
+    let e = demo_scale::generate(&db, &Scale::ZONE, 1, "Scale#pass1").await.unwrap_err().to_string();
+    assert!(e.contains("生成失败") && e.contains("请删除该数据库后重新生成"), "{e}");
+    assert_indexes_back_and_wal(&db).await;
+    // and the database is refused for a second generation rather than mixed with a new one
+    let committed = count(&db, "zones").await;
+    if committed > 0 {
+        let again = demo_scale::generate(&db, &Scale::ZONE, 1, "Scale#pass1").await.unwrap_err().to_string();
+        assert!(again.contains("已有"), "{again}");
     }
 });

@@ -199,12 +199,18 @@ app_test!(the_json_api_writes_and_refuses, |app: TestApp| async move {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json::<Value>().await.unwrap()["field"], "metric");
-    let route = json!({"route": ["1", "2", "3", "4", "3", "4", "4", "5", "5", "5", "6", "6"]});
+    // a route without the version it was read at: refused, it could overwrite another's save
+    let route = json!({"route": ["1", "2", "3", "3", "3", "4", "4", "5", "5", "5", "6", "6"]});
+    let r = s.json(Method::PUT, &format!("/api/v1/targets/{id}/route"), Some(route)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "version");
+    let version = json_of(&s, &format!("/api/v1/targets/{id}")).await["status"]["target"]["version"].clone();
+    let route = json!({"route": ["1", "2", "3", "4", "3", "4", "4", "5", "5", "5", "6", "6"], "version": version});
     let r = s.json(Method::PUT, &format!("/api/v1/targets/{id}/route"), Some(route)).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["field"], "m5");
-    let route = json!({"route": ["1", "2", "3", "3", "3", "4", "4", "5", "5", "5", "6", "6"]});
+    let route = json!({"route": ["1", "2", "3", "3", "3", "4", "4", "5", "5", "5", "6", "6"], "version": version});
     let r = s.json(Method::PUT, &format!("/api/v1/targets/{id}/route"), Some(route)).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.json::<Value>().await.unwrap()["route"][3], 3);

@@ -148,6 +148,7 @@ pub async fn delete_target(
 
 /// Replaces the route: 12 values (January first) in the target's unit. Cumulative targets never
 /// decrease; month 12 equals the target; none negative. Refused with the month (`m1` … `m12`).
+/// `version` as read is required (422 without it); a stale one is refused with 409.
 #[utoipa::path(put, path = "/api/v1/targets/{id}/route", tag = "年度目标", params(("id" = i64, Path, description = "目标 id")),
     request_body = RouteForm,
     responses((status = 200, body = Target), (status = 403, body = super::ApiError), (status = 404, body = super::ApiError), (status = 409, description = "该记录已被他人修改（版本号已过期），未作任何修改", body = super::ApiError), (status = 422, body = super::ApiError)))]
@@ -160,5 +161,6 @@ pub async fn set_route(
     user.zone_id()?;
     targets::get(&state.db, &user.actor().scope(), id).await?;
     user.require(Permission::Write)?;
+    super::require_version(&f.version)?;
     Ok(Json(targets::set_route(&state.db, &user.actor(), id, &f).await?))
 }

@@ -262,6 +262,34 @@ pub async fn stale_errors(
     entity: &str,
     id: i64,
 ) -> AppResult<kaifaqu_domain::Invalid> {
+    stale_notice(
+        state,
+        scope,
+        entity,
+        id,
+        "下方仍是您的填写，未保存；请在新标签页打开当前记录对照，确认后再次点击“保存”将以您的填写覆盖当前内容。",
+    )
+    .await
+}
+
+/// [`stale_errors`] for a button without a form (停用 / 重新启用): nothing was typed, so the page
+/// shows the record as it is now and the button may be clicked again on it.
+pub async fn stale_button_errors(
+    state: &AppState,
+    scope: &Scope,
+    entity: &str,
+    id: i64,
+) -> AppResult<kaifaqu_domain::Invalid> {
+    stale_notice(state, scope, entity, id, "未作修改；下方是当前记录，确认后可再次点击按钮。").await
+}
+
+async fn stale_notice(
+    state: &AppState,
+    scope: &Scope,
+    entity: &str,
+    id: i64,
+    tail: &str,
+) -> AppResult<kaifaqu_domain::Invalid> {
     let last = history(state, scope, entity, id).await?.pop();
     let what = match last {
         Some(h) if !h.changes.is_empty() => {
@@ -271,11 +299,5 @@ pub async fn stale_errors(
         Some(h) => format!("{} 于 {}：{}", h.user, h.time, h.summary),
         None => "他人已保存了新的内容".into(),
     };
-    Ok(kaifaqu_domain::Invalid::one(
-        "version",
-        format!(
-            "{}（{what}）。下方仍是您的填写，未保存；请在新标签页打开当前记录对照，确认后再次点击“保存”将以您的填写覆盖当前内容。",
-            kaifaqu_store::error::STALE_MESSAGE
-        ),
-    ))
+    Ok(kaifaqu_domain::Invalid::one("version", format!("{}（{what}）。{tail}", kaifaqu_store::error::STALE_MESSAGE)))
 }

@@ -332,7 +332,7 @@ async fn set_active(
             // 409: the record as it is now, what changed, and its current version on the button
             let scope = user.actor().scope();
             let current = approval_powers::get(&state.db, &scope, id).await?;
-            let errors = crate::features::common::stale_errors(&state, &scope, "approval_power", id).await?;
+            let errors = crate::features::common::stale_button_errors(&state, &scope, "approval_power", id).await?;
             let form = current.form();
             let page = form_page(&state, &user, Some(current), form, errors, None).await;
             crate::error::with_status(page, StatusCode::CONFLICT)
