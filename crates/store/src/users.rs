@@ -254,6 +254,14 @@ pub async fn create(db: &Db, actor: &Actor, home: Option<Home>, f: &UserForm) ->
     if let Home::Zone(z) = home {
         department_in_zone(db, z, v.department_id, &mut e).await?;
     }
+    if let Home::City(c) = &home
+        && crate::zones::list(db, &Scope::City { city_code: c.clone() }).await?.is_empty()
+    {
+        // a city account sees its city's zones and nothing else (at the database too: its own
+        // account row is visible through its city's zones), so a city without zones — or a
+        // mistyped code — would give an account that cannot even open its own page
+        e.add("city_code", format!("城市代码“{c}”下尚无已登记的开发区：请先登记开发区，或核对城市代码"));
+    }
     e.into_result()?;
     let hash = auth::hash_password(&f.password)?;
     let now = Utc::now();

@@ -67,6 +67,27 @@ db_test!(demo_loads_once_and_refuses_real_data, |db: Db| async move {
     assert!(err.contains("已有正式数据"), "{err}");
 });
 
+db_test!(a_city_account_needs_zones_in_its_city, |db: Db| async move {
+    demo_db(&db).await;
+    let f = UserForm {
+        login_name: "shi".into(),
+        display_name: "市级".into(),
+        role: "city".into(),
+        password: "Abcdefg1!".into(),
+        ..Default::default()
+    };
+    // a city code without zones (or mistyped): refused, naming the field, nothing saved
+    let before = users::list(&db, &Scope::System, &Default::default()).await.unwrap().total;
+    let e = users::create(&db, &Actor::system("cli"), Some(Home::City("149900".into())), &f).await.unwrap_err();
+    match e {
+        StoreError::Invalid(i) => assert!(i.message_for("city_code").is_some_and(|m| m.contains("149900")), "{i:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(users::list(&db, &Scope::System, &Default::default()).await.unwrap().total, before);
+    // the demo's city (长治, 140400) has zones
+    users::create(&db, &Actor::system("cli"), Some(Home::City("140400".into())), &f).await.unwrap();
+});
+
 db_test!(scope_hides_other_zones, |db: Db| async move {
     let (a, b) = demo_db(&db).await;
     let admin_b = admin_of(b);

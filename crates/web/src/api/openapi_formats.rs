@@ -4,10 +4,12 @@
 //! list, a 统一社会信用代码, a year or an amount, and a fuzzer's data is refused before it reaches
 //! the rules behind it.
 //!
-//! Each rule says exactly what the field's parser accepts, as far as a JSON Schema can: the
-//! parsers trim the text first (Rust's `char::is_whitespace`), so the patterns allow the same
-//! white space around the value, and an optional field also takes blank text. Codes are listed
-//! with their Chinese labels, which `parse` also reads. What no schema can say (a check
+//! Each rule takes at least what the field's parser accepts, and as little more as a pattern can
+//! say: the parsers trim the text first (Rust's `char::is_whitespace`), so the patterns allow the
+//! same white space around the value, and an optional field also takes blank text. Codes are
+//! listed with their Chinese labels, which `parse` also reads. Amounts (亿元, 万元, 亩) take
+//! separators and units as the parsers do, so a pattern is a superset there ("1.2.3" passes the
+//! pattern and gets the handler's 422). What no schema can say (a check
 //! character, an id that must exist in the zone, a date not in the future, one field required by
 //! another) stays a 422 naming the field.
 
@@ -253,11 +255,10 @@ fn text_pattern(max: usize, required: bool) -> String {
     padded(&core)
 }
 
+/// A closed list: each code and its Chinese label (`parse` reads both, after trimming), as a
+/// padded alternation rather than an `enum`, which would refuse `" open "` that the handler takes.
 fn codes(options: Options, blank: bool) -> Value {
     let mut values: Vec<&str> = Vec::new();
-    if blank {
-        values.push("");
-    }
     for (code, label) in options() {
         for v in [code, label] {
             if !values.contains(&v) {
@@ -265,7 +266,27 @@ fn codes(options: Options, blank: bool) -> Value {
             }
         }
     }
-    json!({"type": "string", "enum": values})
+    let alternation = values.iter().map(|v| regex_escape(v)).collect::<Vec<_>>().join("|");
+    let body = if blank { format!("({alternation})?") } else { format!("({alternation})") };
+    let listed = options().iter().map(|(c, l)| format!("{c}（{l}）")).collect::<Vec<_>>().join("、");
+    json!({
+        "type": "string",
+        "pattern": padded(&body),
+        "example": values.first().copied().unwrap_or(""),
+        "description": format!("取值（代码或名称均可）：{listed}"),
+    })
+}
+
+/// `value` as a literal in a pattern.
+fn regex_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn pattern(p: String, example: &str) -> Value {
@@ -275,8 +296,12 @@ fn pattern(p: String, example: &str) -> Value {
 /// YYYY-MM-DD; chrono also reads a month or day of one digit.
 const DATE: &str = "[0-9]{4}-(0?[1-9]|1[0-2])-(0?[1-9]|[12][0-9]|3[01])";
 const YEAR: &str = "20[0-9]{2}年*";
-const YI: &str = r"([0-9]{1,5}(\.[0-9]{0,4}0*)?|\.[0-9]{1,4}0*)";
-const MU: &str = r"([0-9]{1,7}(\.[0-9]{0,2}0*)?|\.[0-9]{1,2}0*)";
+/// 亿元 as `Wan::parse_yi` reads it: digits with thousands separators and spaces, a decimal
+/// point, a unit (亿元, 亿, or 万元/万 for a whole number of 万元). A superset: the handler still
+/// refuses "1.2.3" or a fifth decimal with a message naming the field.
+const YI: &str = r"([0-9,，. ]*[0-9][0-9,，. ]*(亿元|亿|万元|万)?)";
+/// 亩 as `Mu100::parse` reads it: the same, with an optional 亩.
+const MU: &str = r"([0-9,，. ]*[0-9][0-9,，. ]*亩?)";
 
 /// The JSON Schema of a field.
 fn schema(f: F) -> Value {
@@ -424,20 +449,31 @@ mod tests {
         assert!(matches(&code, "91350100M000100Y43") && matches(&code, " 9135 0100m000100y43 "));
         assert!(!matches(&code, "91350100M000100Y4") && !matches(&code, "91350100M000100I43"));
         // what a pattern takes is what the parser takes (the check character aside)
-        for s in ["0.95", ".5", "12.34560", "3"] {
+        for s in ["0.95", ".5", "12.34560", "3", "2.6亿元", "9500万元", "1,234.5", " 4.48 亿 ", "9500 万"] {
             assert!(kaifaqu_domain::money::Wan::parse_yi(s).is_ok(), "{s}");
+            assert!(matches(&yi, s), "{s}");
         }
-        for s in ["220.41", ".5", "12", "1.500"] {
+        let mu = get(F::Mu);
+        for s in ["220.41", ".5", "12", "1.500", "1,234.5", "220亩", " 220.41 亩"] {
             assert!(kaifaqu_domain::money::Mu100::parse(s).is_ok(), "{s}");
+            assert!(matches(&mu, s), "{s}");
         }
+        assert!(!matches(&mu, "-1") && !matches(&mu, "亩") && !matches(&mu, "abc"));
         assert_eq!(kaifaqu_domain::credit_code::normalize(" 9135 0100m000100y43 "), "91350100M000100Y43");
     }
 
     #[test]
     fn codes_list_codes_and_labels() {
         let v = schema(F::OptCode(project::ProblemStatus::options));
-        let values: Vec<&str> = v["enum"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-        assert!(values.contains(&"") && values.contains(&"open") && values.contains(&"待办"));
+        let p = v["pattern"].as_str().unwrap();
+        for ok in ["", "open", "待办", " open ", "\u{3000}待办"] {
+            assert!(matches(p, ok), "{ok:?}");
+        }
+        for bad in ["opened", "x", "open open"] {
+            assert!(!matches(p, bad), "{bad:?}");
+        }
+        let required = schema(F::Code(project::ProblemStatus::options));
+        assert!(!matches(required["pattern"].as_str().unwrap(), ""));
         for (code, label) in project::ProblemStatus::options() {
             assert_eq!(project::ProblemStatus::parse(code).map(|s| s.label()), Some(label));
         }
