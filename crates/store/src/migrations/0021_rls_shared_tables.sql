@@ -11,7 +11,7 @@
 --   unscoped work (empty setting) sees none. Login, the session and token lookup run as '*'.
 -- audit_log: a zone's record passes as a zone-owned row does; a record of no zone (the system's
 --   chain: login failures under unknown names, city users' actions, the purge) is read only as
---   '*' (the command line's verify and purge, the system's audit page), but any scoped session
+--   '*' (the command line's verify and purge; no web page lists them), but any scoped session
 --   may append one (a city user's own actions are recorded with no zone); unscoped work may
 --   append nothing. The app role keeps INSERT and SELECT only (no UPDATE/DELETE: `rls::grant`),
 --   and the append does not read the row back (no RETURNING, which would need the read policy).

@@ -301,3 +301,13 @@ async fn stale_notice(
     };
     Ok(kaifaqu_domain::Invalid::one("version", format!("{}（{what}）。{tail}", kaifaqu_store::error::STALE_MESSAGE)))
 }
+
+/// The zone's enterprises by name, as a form's choice list (id, name): every one of them, no
+/// personal data read (`enterprises::names`).
+pub async fn enterprise_options(
+    state: &AppState,
+    user: &crate::extract::CurrentUser,
+) -> AppResult<Vec<(String, String)>> {
+    let names = kaifaqu_store::enterprises::names(&state.db, &user.actor().scope(), user.zone_id()?).await?;
+    Ok(names.into_iter().map(|(id, name)| (id.to_string(), name)).collect())
+}

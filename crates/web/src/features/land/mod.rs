@@ -21,11 +21,7 @@ pub fn routes(_upload_limit: usize) -> Routes {
 /// (id, label) pairs for select boxes.
 pub(super) type Options = Vec<(String, String)>;
 
-/// The zone's enterprises by name.
-pub(super) async fn enterprise_options(state: &AppState, user: &CurrentUser) -> AppResult<Options> {
-    let names = kaifaqu_store::enterprises::names(&state.db, &user.actor().scope(), user.zone_id()?).await?;
-    Ok(names.into_iter().map(|(id, name)| (id.to_string(), name)).collect())
-}
+pub(super) use crate::features::common::enterprise_options;
 
 /// The zone's projects by name.
 pub(super) async fn project_options(state: &AppState, user: &CurrentUser) -> AppResult<Options> {

@@ -12,9 +12,9 @@ mod settings;
 
 use chrono::NaiveDate;
 use kaifaqu_domain::Invalid;
+use kaifaqu_store::dictionaries;
 use kaifaqu_store::hazards::Hazard;
 use kaifaqu_store::users::{self, UserFilter};
-use kaifaqu_store::{dictionaries, enterprises as ent_store};
 
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
@@ -36,11 +36,7 @@ pub fn routes(upload_limit: usize) -> Routes {
 /// (id, label) pairs for select boxes.
 pub(super) type Options = Vec<(String, String)>;
 
-/// The zone's enterprises by name.
-pub(super) async fn enterprise_options(state: &AppState, user: &CurrentUser) -> AppResult<Options> {
-    let names = ent_store::names(&state.db, &user.actor().scope(), user.zone_id()?).await?;
-    Ok(names.into_iter().map(|(id, name)| (id.to_string(), name)).collect())
-}
+pub(super) use crate::features::common::enterprise_options;
 
 /// The zone's users (active ones, plus `keep` when chosen already) by name.
 pub(super) async fn user_options(state: &AppState, user: &CurrentUser, keep: &[String]) -> AppResult<Options> {
