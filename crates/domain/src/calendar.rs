@@ -61,16 +61,35 @@ impl Calendar {
 
     /// Working days after `from` up to and including `to` (0 when `to` ≤ `from`): the working
     /// days a case has used.
+    ///
+    /// Counted, not walked: five working days in every whole week, the few days left over one
+    /// by one, then each marked day in the range corrects the count (a holiday on a weekday −1,
+    /// a 调休 working day on a weekend +1) — so a deadline decades away costs what a near one
+    /// does (the home page asks this of every open hazard and task).
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
-        let mut n = 0;
-        let mut d = from;
+        if to <= from {
+            return 0;
+        }
+        let weekend = |d: NaiveDate| matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+        let days = (to - from).num_days();
+        let weeks = days / 7;
+        let mut n = weeks * 5;
+        let mut d = from + Duration::days(weeks * 7);
         while d < to {
             d += Duration::days(1);
-            if self.is_working_day(d) {
+            if !weekend(d) {
                 n += 1;
             }
         }
-        n
+        use std::ops::Bound::{Excluded, Included};
+        for (day, (kind, _)) in self.days.range((Excluded(from), Included(to))) {
+            match kind {
+                DayKind::Holiday if !weekend(*day) => n -= 1,
+                DayKind::Workday if weekend(*day) => n += 1,
+                _ => {}
+            }
+        }
+        u32::try_from(n).unwrap_or(0)
     }
 
     /// The marked days, in order: (date, kind, name).
@@ -213,6 +232,28 @@ mod tests {
             let end = c.add_working_days(start, n);
             prop_assert_eq!(c.working_days_between(start, end), n);
             prop_assert!(n == 0 || c.is_working_day(end));
+        }
+
+        /// The counted result equals walking the days one by one, over ranges inside, across
+        /// and far beyond the marked years, with marks of both kinds on any day of the week.
+        #[test]
+        fn counting_equals_walking(offset in -800i64..1500, len in -10i64..30_000, extra in 0usize..6) {
+            let mut c = official_all();
+            for k in 0..extra {
+                let day = d("2025-03-01") + Duration::days(k as i64 * 37);
+                c.set(day, if k % 2 == 0 { DayKind::Holiday } else { DayKind::Workday }, "测试");
+            }
+            let from = d("2025-01-01") + Duration::days(offset);
+            let to = from + Duration::days(len);
+            let mut walked = 0;
+            let mut day = from;
+            while day < to {
+                day += Duration::days(1);
+                if c.is_working_day(day) {
+                    walked += 1;
+                }
+            }
+            prop_assert_eq!(c.working_days_between(from, to), walked);
         }
     }
 }
