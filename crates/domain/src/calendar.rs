@@ -98,6 +98,25 @@ impl Calendar {
     }
 }
 
+/// The ISO weeks (year, week) that have a day in [from, to], in order, each once; empty when
+/// `to` < `from`. One step a week, so a long range costs its weeks, not its days.
+pub fn iso_weeks(from: NaiveDate, to: NaiveDate) -> Vec<(i32, u32)> {
+    let key = |d: NaiveDate| (d.iso_week().year(), d.iso_week().week());
+    let mut out = Vec::new();
+    let mut d = from;
+    while d <= to {
+        out.push(key(d));
+        match d.checked_add_signed(Duration::days(7)) {
+            Some(next) => d = next,
+            None => break,
+        }
+    }
+    if to >= from && out.last() != Some(&key(to)) {
+        out.push(key(to));
+    }
+    out
+}
+
 /// (holiday ranges, adjusted working days) of one year: (first, last, name) and (date, name).
 type YearPlan = (&'static [(&'static str, &'static str, &'static str)], &'static [(&'static str, &'static str)]);
 
@@ -232,6 +251,23 @@ mod tests {
             let end = c.add_working_days(start, n);
             prop_assert_eq!(c.working_days_between(start, end), n);
             prop_assert!(n == 0 || c.is_working_day(end));
+        }
+
+        /// The weeks of a range are those of its days, each once, in order.
+        #[test]
+        fn iso_weeks_are_the_weeks_of_the_days(offset in -800i64..800, len in -3i64..900) {
+            let from = d("2025-01-01") + Duration::days(offset);
+            let to = from + Duration::days(len);
+            let mut walked: Vec<(i32, u32)> = Vec::new();
+            let mut day = from;
+            while day <= to {
+                let w = (day.iso_week().year(), day.iso_week().week());
+                if walked.last() != Some(&w) {
+                    walked.push(w);
+                }
+                day += Duration::days(1);
+            }
+            prop_assert_eq!(iso_weeks(from, to), walked);
         }
 
         /// The counted result equals walking the days one by one, over ranges inside, across

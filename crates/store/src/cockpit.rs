@@ -542,18 +542,11 @@ pub async fn weeks_met(
     to: NaiveDate,
 ) -> Result<(u64, u64), StoreError> {
     crate::zones::get(db, scope, zone_id).await?;
+    crate::lookups::bounded_range(from, to)?;
     let by_day = inspection_days(db, zone_id, from, to).await?;
     let (target, _) = crate::notifications::safety_settings(db, zone_id).await?;
-    let mut weeks: BTreeMap<(i32, u32), u64> = BTreeMap::new();
-    let mut d = from;
-    loop {
-        let w = d.iso_week();
-        weeks.entry((w.year(), w.week())).or_default();
-        match d.succ_opt() {
-            Some(next) if next <= to => d = next,
-            _ => break,
-        }
-    }
+    let mut weeks: BTreeMap<(i32, u32), u64> =
+        kaifaqu_domain::calendar::iso_weeks(from, to).into_iter().map(|w| (w, 0)).collect();
     for day in by_day.keys() {
         let w = day.iso_week();
         *weeks.entry((w.year(), w.week())).or_default() += 1;

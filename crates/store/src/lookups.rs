@@ -284,3 +284,17 @@ pub(crate) async fn project_names(db: &Db, zone_id: i64) -> Result<HashMap<i64, 
         .into_iter()
         .collect())
 }
+
+/// The dates a period figure may span: 1900-01-01 to 2100-12-31. A range beyond (the API's
+/// fuzzer asked for the safety figures of 0013-07-15 to 9727-11-26) is refused, naming the
+/// field, rather than computed week by week for millennia.
+pub fn bounded_range(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<(), StoreError> {
+    let (first, last) = (chrono::NaiveDate::from_ymd_opt(1900, 1, 1), chrono::NaiveDate::from_ymd_opt(2100, 12, 31));
+    let mut e = Invalid::new();
+    for (field, label, d) in [("from", "起始日期", from), ("to", "截止日期", to)] {
+        if Some(d) < first || Some(d) > last {
+            e.add(field, format!("{label} {d} 超出可统计的范围（1900 年至 2100 年）"));
+        }
+    }
+    Ok(e.into_result()?)
+}

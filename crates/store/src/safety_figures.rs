@@ -53,6 +53,7 @@ pub async fn period(
     to: NaiveDate,
 ) -> Result<SafetyFigures, StoreError> {
     crate::zones::get(db, scope, zone_id).await?;
+    crate::lookups::bounded_range(from, to)?;
     let ins = inspection::Entity::find()
         .filter(inspection::Column::ZoneId.eq(zone_id))
         .filter(inspection::Column::InspectionDate.between(from, to))
@@ -96,16 +97,8 @@ pub async fn period(
         .count(&db.conn)
         .await?;
     let (weekly_target, _) = safety_settings(db, zone_id).await?;
-    let mut days_by_week: BTreeMap<(i32, u32), BTreeSet<NaiveDate>> = BTreeMap::new();
-    let mut d = from;
-    loop {
-        let w = d.iso_week();
-        days_by_week.entry((w.year(), w.week())).or_default();
-        match d.succ_opt() {
-            Some(next) if next <= to => d = next,
-            _ => break,
-        }
-    }
+    let mut days_by_week: BTreeMap<(i32, u32), BTreeSet<NaiveDate>> =
+        kaifaqu_domain::calendar::iso_weeks(from, to).into_iter().map(|w| (w, BTreeSet::new())).collect();
     for i in &ins {
         let w = i.inspection_date.iso_week();
         days_by_week.entry((w.year(), w.week())).or_default().insert(i.inspection_date);

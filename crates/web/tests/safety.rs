@@ -79,6 +79,14 @@ app_test!(half_year_figures_link_to_their_records, |app: TestApp| async move {
     assert_eq!(st, StatusCode::OK);
     let html = html.replace("&#38;", "&amp;");
     let api = json_of(&s, "/api/v1/safety/figures?from=2025-01-01&to=2025-06-30").await;
+    // a range of millennia (found by the API fuzzer: it took over 10 s) is refused, naming the
+    // field; the page says the same
+    let r = s.get("/api/v1/safety/figures?from=0013-07-15&to=9727-11-26").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["field"], "from", "{e}");
+    let (st, page) = s.page("/safety/figures?from=2025-01-01&to=9727-11-26").await;
+    assert!(st.is_client_error() && page.contains("超出可统计的范围"), "{st}");
     let hazards = api["hazards"].as_u64().unwrap();
     assert!((300..400).contains(&hazards), "300 余项: {hazards}");
     assert!(html.contains("/safety/inspections?from=2025-01-01&amp;to=2025-06-30\">95 家次</a>"), "95 家次");

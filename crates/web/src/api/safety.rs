@@ -136,7 +136,7 @@ pub struct SafetyRange {
 /// Inspections (家次, 家), hazards by level and category, closed, 整改率 (hundredths of a
 /// percent), overdue, supervised major hazards and weekly compliance for [from, to].
 #[utoipa::path(get, path = "/api/v1/safety/figures", tag = "安全生产", params(SafetyRange),
-    responses((status = 200, body = SafetyFigures), (status = 400, body = super::ApiError)))]
+    responses((status = 200, body = SafetyFigures), (status = 400, body = super::ApiError), (status = 422, description = "日期超出可统计的范围（1900 年至 2100 年）", body = super::ApiError)))]
 pub async fn safety_figures(
     State(state): State<AppState>,
     user: CurrentUser,
