@@ -187,6 +187,7 @@ fi
 
 echo "== documents and import"
 {
+  rm -f "$DIR/half-year.docx" # `kaifaqu report` never overwrites a file
   start=$(date +%s%N)
   /usr/bin/time -f "%M" -o "$DIR/docx.mem" "$BIN" --database "sqlite://$DIR/province.db" report --zone "#1" \
     --period 2025-H1 --format docx --output "$DIR/half-year.docx" >/dev/null || echo "DOCS	half-year DOCX failed"
