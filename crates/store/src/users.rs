@@ -443,22 +443,35 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, f: &UserForm) -> Result<Use
     if !after.active {
         auth::end_sessions(&txn, id).await?;
     }
+    updated(db, txn, actor, &before, &after, "修改用户").await
+}
+
+/// The end of every edit of an account: the audit record (before → after) in the edit's
+/// transaction, the commit, and the account as the actor now sees it.
+async fn updated(
+    db: &Db,
+    txn: sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    before: &user::Model,
+    after: &user::Model,
+    what: &str,
+) -> Result<User, StoreError> {
     audit::append(
         &txn,
         actor,
         Change {
             zone_id: after.zone_id,
             entity: "user",
-            entity_id: Some(id.to_string()),
+            entity_id: Some(after.id.to_string()),
             action: Action::Update,
-            summary: format!("修改用户 {}（{}）", after.display_name, after.login_name),
-            before: audit_view(&before),
-            after: audit_view(&after),
+            summary: format!("{what} {}（{}）", after.display_name, after.login_name),
+            before: audit_view(before),
+            after: audit_view(after),
         },
     )
     .await?;
     txn.commit().await?;
-    get(db, &actor.scope(), id).await
+    get(db, &actor.scope(), after.id).await
 }
 
 /// 三员: the 系统管理员 edits the non-security fields (name, phone, department) of an account of
@@ -497,22 +510,7 @@ pub async fn update_details(db: &Db, actor: &Actor, id: i64, f: &DetailsForm) ->
     am.updated_at = Set(Utc::now());
     let after = am.update(&txn).await?;
     let after = crate::sensitive::set_user_phone(&txn, after, phone.as_deref()).await?;
-    audit::append(
-        &txn,
-        actor,
-        Change {
-            zone_id: after.zone_id,
-            entity: "user",
-            entity_id: Some(id.to_string()),
-            action: Action::Update,
-            summary: format!("修改用户信息 {}（{}）", after.display_name, after.login_name),
-            before: audit_view(&before),
-            after: audit_view(&after),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    get(db, &actor.scope(), id).await
+    updated(db, txn, actor, &before, &after, "修改用户信息").await
 }
 
 /// 三员: the 安全管理员 changes an account's role and active flag (not a duty account's, not
@@ -550,22 +548,7 @@ pub async fn update_access(db: &Db, actor: &Actor, id: i64, f: &AccessForm) -> R
     if !after.active {
         auth::end_sessions(&txn, id).await?;
     }
-    audit::append(
-        &txn,
-        actor,
-        Change {
-            zone_id: after.zone_id,
-            entity: "user",
-            entity_id: Some(id.to_string()),
-            action: Action::Update,
-            summary: format!("修改用户角色与状态 {}（{}）", after.display_name, after.login_name),
-            before: audit_view(&before),
-            after: audit_view(&after),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    get(db, &actor.scope(), id).await
+    updated(db, txn, actor, &before, &after, "修改用户角色与状态").await
 }
 
 /// An admin sets a new password: the user must change it at next login; their sessions end.
